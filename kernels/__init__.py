@@ -1,0 +1,1 @@
+"""Array-in, array-out kernels (installed as ``minigan.kernels``)."""

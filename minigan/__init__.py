@@ -1,0 +1,12 @@
+"""minigan: a from-scratch, teachable GAN library.
+
+The top level re-exports the autograd engine, PyTorch-style: ``minigan.tensor``, ``minigan.randn``,
+``minigan.grad``, ``minigan.no_grad``, and the basic operations (``minigan.exp``, ``minigan.matmul``,
+...). Layers live in ``minigan.nn``, optimizers in ``minigan.optim``, differentiable building blocks
+(convolution, batch norm, activations) in ``minigan.functional``.
+"""
+from .autograd import *  # noqa: F401,F403
+from .autograd import Tensor, grad, no_grad  # noqa: F401  (named explicitly for readers and linters)
+from .backend import cuda_available, default_device, set_default_device  # noqa: F401
+
+__version__ = "0.1.0"
