@@ -1,1 +1,3 @@
-"""Numba CPU kernels."""
+"""Numba CPU kernels (``@njit``). Call them through ``minigan.kernels``, which validates arguments."""
+from .batch_norm import add_channel_bias, batch_norm_backward, batch_norm_forward, batch_norm_stats, channel_sum
+from .conv import col2im, im2col
