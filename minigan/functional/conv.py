@@ -1,0 +1,210 @@
+"""2-D convolution and transposed convolution, differentiable to any order.
+
+**Forward as one matrix product.** ``im2col`` copies every receptive field of the input into a
+column, so a convolution becomes a single GEMM (GUIDE §2):
+
+    cols = im2col(x)                       (C*kh*kw, N*OH*OW)
+    y    = W.reshape(O, C*kh*kw) @ cols    (O, N*OH*OW)  -> (N, O, OH, OW)
+
+**Three Functions close the loop.** Write conv2d as a bilinear map y = conv(x, W). Then
+
+* dL/dx = conv_transpose2d(dL/dy, W)  -- the transposed convolution *is* the adjoint of conv2d;
+* dL/dW = conv2d_weight(x, dL/dy)     -- correlate the input with the output gradient;
+
+and the transposed convolution's derivatives are, symmetrically, a conv2d and a conv2d_weight.
+``conv2d_weight`` is bilinear too, and its derivatives are again a conv2d (w.r.t. dL/dy) and a
+conv_transpose2d (w.r.t. x). Since every backward is written with these three Functions, the
+backward pass is differentiable as often as one likes -- which WGAN-GP and R1 need.
+
+Shapes follow PyTorch: conv2d weight (O, C, kh, kw); conv_transpose2d weight (C_in, C_out, kh, kw).
+"""
+from __future__ import annotations
+
+from .. import kernels
+from ..autograd import Function, as_tensor
+from ..backend import array_module
+
+
+def _pair(value, name, function):
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, int) for v in pair):
+        raise ValueError(f"{function}: {name} must be an int or a pair of ints, got {value!r}")
+    return pair
+
+
+def _output_size(size, kernel, stride, padding, dilation):
+    """Length of one output axis of a convolution: floor((size + 2p - d(k-1) - 1) / s) + 1."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _transposed_size(size, kernel, stride, padding, output_padding, dilation):
+    """Length of one output axis of a transposed convolution (the input size of the matching conv)."""
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + 1 + output_padding
+
+
+class _ConvGeometry:
+    """Kernel size, stride, padding and dilation, shared by the three convolution Functions."""
+
+    def __init__(self, kernel_size, stride, padding, dilation):
+        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
+
+    def geometry(self):
+        return dict(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding, dilation=self.dilation)
+
+    def conv_output_padding(self, small_shape, large_shape):
+        """The output_padding that makes a transposed conv of ``small_shape`` exactly ``large_shape``.
+
+        A strided conv maps several input sizes to the same output size (7 and 8 both give 4 with
+        k=3, s=2, p=1), so going back needs to be told which one: that is output_padding.
+        """
+        return tuple(
+            large - _transposed_size(small, k, s, p, 0, d)
+            for small, large, k, s, p, d in zip(small_shape[2:], large_shape[2:], self.kernel_size,
+                                                self.stride, self.padding, self.dilation)
+        )
+
+
+class Conv2d(_ConvGeometry, Function):
+    """y = conv2d(x, W), no bias (the bias is a separate broadcast add)."""
+
+    def forward(self, x, w):
+        out_channels = w.shape[0]
+        n, _, h, width = x.shape
+        oh, ow = (_output_size(s, k, st, p, d) for s, k, st, p, d in
+                  zip((h, width), self.kernel_size, self.stride, self.padding, self.dilation))
+        cols = kernels.im2col(array_module(x).ascontiguousarray(x), **self.geometry())
+        y = w.reshape(out_channels, -1) @ cols
+        return array_module(x).ascontiguousarray(y.reshape(out_channels, n, oh, ow).transpose(1, 0, 2, 3))
+
+    def backward(self, grad):
+        x, w = self.inputs
+        dx = dw = None
+        if self.needs_input_grad[0]:
+            output_padding = self.conv_output_padding(grad.shape, x.shape)
+            dx = ConvTranspose2d(output_padding=output_padding, **self.geometry())(grad, w)
+        if self.needs_input_grad[1]:
+            dw = Conv2dWeight(**self.geometry())(x, grad)
+        return dx, dw
+
+
+class ConvTranspose2d(_ConvGeometry, Function):
+    """y = conv_transpose2d(x, W): scatter every input pixel through the kernel (col2im of W^T x)."""
+
+    def __init__(self, kernel_size, stride, padding, dilation, output_padding):
+        super().__init__(kernel_size, stride, padding, dilation)
+        self.output_padding = output_padding
+
+    def forward(self, x, w):
+        in_channels, out_channels = w.shape[:2]
+        n, _, h, width = x.shape
+        oh, ow = (_transposed_size(s, k, st, p, op, d) for s, k, st, p, op, d in
+                  zip((h, width), self.kernel_size, self.stride, self.padding, self.output_padding, self.dilation))
+        x_rows = x.transpose(1, 0, 2, 3).reshape(in_channels, -1)  # (C_in, N*H*W)
+        cols = w.reshape(in_channels, -1).T @ x_rows  # (C_out*kh*kw, N*H*W)
+        return kernels.col2im(cols, (n, out_channels, oh, ow), **self.geometry())
+
+    def backward(self, grad):
+        x, w = self.inputs
+        dx = Conv2d(**self.geometry())(grad, w) if self.needs_input_grad[0] else None
+        dw = Conv2dWeight(**self.geometry())(grad, x) if self.needs_input_grad[1] else None
+        return dx, dw
+
+
+class Conv2dWeight(_ConvGeometry, Function):
+    """dW = conv2d_weight(x, gy): the weight gradient of conv2d, as a differentiable Function.
+
+    dW[o, c, i, j] = sum over n, oh, ow of gy[n, o, oh, ow] * x[n, c, oh*s - p + i*d, ow*s - p + j*d]
+    which in im2col form is one GEMM: gy (O, N*OH*OW) @ cols(x)^T.
+    """
+
+    def forward(self, x, gy):
+        out_channels, channels = gy.shape[1], x.shape[1]
+        cols = kernels.im2col(array_module(x).ascontiguousarray(x), **self.geometry())
+        gy_rows = gy.transpose(1, 0, 2, 3).reshape(out_channels, -1)
+        return (gy_rows @ cols.T).reshape(out_channels, channels, *self.kernel_size)
+
+    def backward(self, grad_w):
+        x, gy = self.inputs
+        dx = dgy = None
+        if self.needs_input_grad[0]:
+            output_padding = self.conv_output_padding(gy.shape, x.shape)
+            dx = ConvTranspose2d(output_padding=output_padding, **self.geometry())(gy, grad_w)
+        if self.needs_input_grad[1]:
+            dgy = Conv2d(**self.geometry())(x, grad_w)
+        return dx, dgy
+
+
+def _check_inputs(function, x, w, bias, weight_in_axis):
+    """Shapes, dtypes and devices of a convolution's operands, with errors naming both shapes."""
+    if x.ndim != 4:
+        raise ValueError(f"{function}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    if w.ndim != 4:
+        raise ValueError(f"{function}: expected a 4-D weight, got shape {w.shape}")
+    if x.shape[1] != w.shape[weight_in_axis]:
+        raise ValueError(
+            f"{function}: input has {x.shape[1]} channels (shape {x.shape}) but the weight expects "
+            f"{w.shape[weight_in_axis]} (weight shape {w.shape})"
+        )
+    if x.dtype != w.dtype:
+        raise TypeError(f"{function}: input dtype {x.dtype} differs from weight dtype {w.dtype}")
+    if bias is not None:
+        out_channels = w.shape[1 - weight_in_axis]
+        if bias.shape != (out_channels,):
+            raise ValueError(f"{function}: bias must have shape ({out_channels},), got {bias.shape}")
+
+
+def _check_geometry(function, stride, dilation, padding):
+    if min(stride) < 1 or min(dilation) < 1:
+        raise ValueError(f"{function}: stride and dilation must be positive, got stride {stride}, dilation {dilation}")
+    if min(padding) < 0:
+        raise ValueError(f"{function}: padding must be non-negative, got {padding}")
+
+
+def add_channel_bias(y, bias):
+    """y + bias over axis 1 (channels): a broadcast add whose gradient sums over N, H, W."""
+    return y + bias.reshape((1, -1) + (1,) * (y.ndim - 2))
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
+    """2-D cross-correlation, as ``torch.nn.functional.conv2d``: x (N, C, H, W), weight (O, C, kh, kw)."""
+    x, weight = as_tensor(x), as_tensor(weight)
+    bias = None if bias is None else as_tensor(bias)
+    stride, padding, dilation = (_pair(v, n, "conv2d") for v, n in
+                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    _check_inputs("conv2d", x, weight, bias, weight_in_axis=1)
+    _check_geometry("conv2d", stride, dilation, padding)
+    kernel_size = weight.shape[2:]
+    for axis, size, k, p, d in zip("HW", x.shape[2:], kernel_size, padding, dilation):
+        if size + 2 * p < d * (k - 1) + 1:
+            raise ValueError(
+                f"conv2d: kernel {tuple(kernel_size)} (dilation {dilation}) is larger than the padded "
+                f"input: input shape {x.shape}, padding {padding}, weight shape {weight.shape}"
+            )
+    y = Conv2d(kernel_size, stride, padding, dilation)(x, weight)
+    return y if bias is None else add_channel_bias(y, bias)
+
+
+def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1):
+    """Transposed convolution, as ``torch.nn.functional.conv_transpose2d``: weight (C_in, C_out, kh, kw)."""
+    x, weight = as_tensor(x), as_tensor(weight)
+    bias = None if bias is None else as_tensor(bias)
+    stride, padding, output_padding, dilation = (
+        _pair(v, n, "conv_transpose2d") for v, n in
+        ((stride, "stride"), (padding, "padding"), (output_padding, "output_padding"), (dilation, "dilation"))
+    )
+    _check_inputs("conv_transpose2d", x, weight, bias, weight_in_axis=0)
+    _check_geometry("conv_transpose2d", stride, dilation, padding)
+    if any(not 0 <= op < s for op, s in zip(output_padding, stride)):
+        # (PyTorch also accepts op < dilation; those extra rows would see no input at all.)
+        raise ValueError(f"conv_transpose2d: output_padding {output_padding} must be smaller than stride {stride}")
+    kernel_size = weight.shape[2:]
+    out_size = [_transposed_size(s, k, st, p, op, d) for s, k, st, p, op, d in
+                zip(x.shape[2:], kernel_size, stride, padding, output_padding, dilation)]
+    if min(out_size) < 1:
+        raise ValueError(
+            f"conv_transpose2d: input shape {x.shape} with weight shape {weight.shape}, stride {stride} and "
+            f"padding {padding} gives an empty output {tuple(out_size)}"
+        )
+    y = ConvTranspose2d(kernel_size, stride, padding, dilation, output_padding)(x, weight)
+    return y if bias is None else add_channel_bias(y, bias)
+
