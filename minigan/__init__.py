@@ -10,3 +10,6 @@ from .autograd import Tensor, grad, no_grad  # noqa: F401  (named explicitly for
 from .backend import cuda_available, default_device, set_default_device  # noqa: F401
 
 __version__ = "0.1.0"
+
+# Layers and optimizers (floor 4) import only the floors below, so importing them last makes no cycle.
+from . import nn, optim  # noqa: E402,F401

@@ -130,6 +130,11 @@ class Tensor:
         """The values as a NumPy array (copied from the GPU if needed; shares memory on the CPU)."""
         return self.data.get() if backend.is_cupy_array(self.data) else self.data
 
+    def __array__(self, dtype=None, copy=None):
+        """``numpy.asarray(tensor)`` gives the values (not an object array of Tensors)."""
+        values = self.numpy()
+        return values if dtype is None else values.astype(dtype)
+
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.size != 1:
@@ -222,7 +227,9 @@ class Tensor:
     def __ne__(self, other):
         return self._compare(other, numpy.not_equal)
 
-    __hash__ = object.__hash__  # tensors are hashed by identity, like PyTorch's
+    # Tensors are hashed by identity, like PyTorch's. Since == is elementwise, `t in some_list`
+    # raises "truth value is ambiguous": compare identities (`any(t is u for u in ...)`) instead.
+    __hash__ = object.__hash__
 
     def __bool__(self):
         return bool(self.data)

@@ -1,0 +1,40 @@
+"""Neural-network layers and models, PyTorch-style: ``from minigan import nn``.
+
+Floor 4 of the house (see GUIDE). Read ``module.py`` first (how a model is a tree of Modules with
+Parameters and buffers), then the layers, each in a small file by topic:
+
+| file                 | contents                                                             |
+|----------------------|----------------------------------------------------------------------|
+| ``parameter.py``     | ``Parameter``                                                        |
+| ``module.py``        | ``Module``: registration, ``state_dict``, ``train``/``eval``, ``to`` |
+| ``containers.py``    | ``Sequential``, ``ModuleList``                                       |
+| ``linear.py``        | ``Linear``                                                           |
+| ``conv.py``          | ``Conv2d``, ``ConvTranspose2d``                                      |
+| ``normalization.py`` | ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``                      |
+| ``embedding.py``     | ``Embedding``                                                        |
+| ``activation.py``    | ``ReLU``, ``LeakyReLU``, ``Tanh``, ``Sigmoid``, ``Identity``         |
+| ``dropout.py``       | ``Dropout``                                                          |
+| ``reshape.py``       | ``Flatten``, ``Unflatten``                                           |
+| ``spectral_norm.py`` | ``SpectralNorm``, ``spectral_norm``                                  |
+| ``init.py``          | ``nn.init.normal_``, ``kaiming_uniform_``, ..., ``dcgan_init``       |
+| ``checks.py``        | the input-shape checks behind the layers' error messages             |
+"""
+from . import init
+from .activation import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+from .containers import ModuleList, Sequential
+from .conv import Conv2d, ConvTranspose2d
+from .dropout import Dropout
+from .embedding import Embedding
+from .linear import Linear
+from .module import Module
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .parameter import Parameter
+from .reshape import Flatten, Unflatten
+from .spectral_norm import SpectralNorm, spectral_norm
+
+__all__ = [
+    "init", "Module", "Parameter", "Sequential", "ModuleList",
+    "Linear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding",
+    "Dropout", "Flatten", "Unflatten", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Identity",
+    "SpectralNorm", "spectral_norm",
+]
