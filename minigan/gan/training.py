@@ -1,0 +1,178 @@
+"""The GAN training loop, once: :class:`GANTrainer` does one training step at a time.
+
+Every call of :meth:`GANTrainer.step` with a batch of real samples does
+
+1. **a D (critic) step**: fake = G(z); L_D = d_loss(D(x), D(fake)) [+ lambda * GP] [+ gamma/2 * R1];
+   one optimizer step on D; weight clipping for the original WGAN;
+2. **a G step every ``n_critic``-th call**: L_G = g_loss(D(fake)) with the *updated* D, reusing the
+   fake batch of step 1 (as the DCGAN reference does); one optimizer step on G; then the EMA copy
+   of G (if any) moves toward G: theta_ema <- decay * theta_ema + (1 - decay) * theta.
+
+During the G step D's parameters are frozen (``requires_grad_(False)``): the gradient still flows
+*through* D to the fake images, but D's own weight gradients -- which the G step would throw away
+-- are never computed.
+
+The command-line trainer and the tutorials both drive this class; nothing else holds a copy of the
+loop. ``step`` returns the numbers a training plot needs.
+"""
+from __future__ import annotations
+
+import copy
+import math
+
+from ..autograd import no_grad, randn
+from .losses import get_loss
+from .penalties import clip_weights_, gradient_penalty, r1_penalty
+
+
+def _grad_norm(parameters):
+    """The global L2 norm of the parameters' gradients, sqrt(sum of all squared entries)."""
+    total = 0.0
+    for p in parameters:
+        if p.grad is not None:
+            total += float((p.grad.data.astype("float64") ** 2).sum())
+    return math.sqrt(total)
+
+
+class GANTrainer:
+    """Trains ``generator`` against ``discriminator`` with the GAN loss called ``loss``.
+
+    Arguments:
+        generator, discriminator: Modules. Conditional ones are called as G(z, labels), D(x, labels).
+        g_optimizer, d_optimizer: optimizers over their parameters (e.g. ``optim.Adam``).
+        loss: a name from :data:`minigan.gan.LOSS_NAMES` ("ns", "minimax", "lsgan", "wgan",
+            "wgan-gp", "hinge", "ragan", "rals"); ``loss_options`` go to :func:`get_loss`.
+        latent_dim: size of z (default: ``generator.latent_dim``).
+        n_critic: D steps per G step (5 is usual for WGAN and WGAN-GP, 1 otherwise).
+        gp_weight: lambda of the WGAN-GP gradient penalty (used with "wgan-gp").
+        clip_value: c of WGAN weight clipping (used with "wgan").
+        r1_gamma: gamma of the R1 penalty on real data, for any loss (0 = off).
+        ema_decay: keep an exponential moving average of G's weights in ``ema_generator``
+            (e.g. 0.999), or None.
+        conditional: pass ``labels`` to G and D.
+    """
+
+    def __init__(self, generator, discriminator, g_optimizer, d_optimizer, loss="ns", loss_options=None,
+                 latent_dim=None, n_critic=1, gp_weight=10.0, clip_value=0.01, r1_gamma=0.0, ema_decay=None,
+                 conditional=False):
+        if n_critic < 1:
+            raise ValueError(f"GANTrainer: n_critic must be at least 1, got {n_critic}")
+        self.generator, self.discriminator = generator, discriminator
+        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+        self.loss = get_loss(loss, **(loss_options or {}))
+        self.latent_dim = latent_dim if latent_dim is not None else generator.latent_dim
+        self.n_critic, self.gp_weight, self.clip_value, self.r1_gamma = n_critic, gp_weight, clip_value, r1_gamma
+        self.conditional = conditional
+        self.ema_decay = ema_decay
+        self.ema_generator = None
+        if ema_decay is not None:
+            self.ema_generator = copy.deepcopy(generator)
+            self.ema_generator.requires_grad_(False)
+        self.iteration = 0
+
+    # ---------------------------------------------------------------- helpers
+    def sample_latent(self, n, generator=None):
+        """n latent vectors z ~ N(0, I), shape (n, latent_dim)."""
+        return randn(n, self.latent_dim, generator=generator)
+
+    def _critic(self, labels):
+        """D as a function of the samples alone (labels bound), as the penalties expect."""
+        if self.conditional:
+            return lambda x: self.discriminator(x, labels)
+        return self.discriminator
+
+    def _generate(self, z, labels):
+        return self.generator(z, labels) if self.conditional else self.generator(z)
+
+    def _update_ema(self):
+        decay = self.ema_decay
+        for ema, p in zip(self.ema_generator.parameters(), self.generator.parameters()):
+            ema.data[...] = decay * ema.data + (1 - decay) * p.data
+        for ema, b in zip(self.ema_generator.buffers(), self.generator.buffers()):
+            ema.data[...] = b.data
+
+    # ---------------------------------------------------------------- the step
+    def step(self, real, labels=None) -> dict:
+        """One D step, and a G step if this is an ``n_critic``-th call. Returns the numbers to plot:
+
+        ``d_loss`` (without penalties), ``g_loss`` (NaN without a G step), ``d_real`` and ``d_fake``
+        (D's mean raw output on real and fake samples), ``penalty`` (the weighted GP and R1 terms),
+        ``d_grad_norm`` and ``g_grad_norm`` (global L2 norms of the parameter gradients).
+        """
+        if self.conditional and labels is None:
+            raise ValueError("GANTrainer.step: this trainer is conditional; pass the labels of the real batch")
+        self.iteration += 1
+        g_step = self.iteration % self.n_critic == 0
+        critic = self._critic(labels)
+        z = self.sample_latent(real.shape[0])
+        if g_step:
+            fake = self._generate(z, labels)
+        else:
+            with no_grad():  # no G step follows: no graph through G is needed
+                fake = self._generate(z, labels)
+
+        real_logits, fake_logits = critic(real), critic(fake.detach())
+        d_loss = self.loss.d_loss(real_logits, fake_logits)
+        penalty = 0.0
+        if self.loss.critic_constraint == "gradient-penalty":
+            penalty = self.gp_weight * gradient_penalty(critic, real, fake)
+        if self.r1_gamma:
+            penalty = penalty + self.r1_gamma / 2 * r1_penalty(critic, real)
+        self.d_optimizer.zero_grad()
+        (d_loss + penalty).backward()
+        stats = {
+            "d_loss": d_loss.item(),
+            "g_loss": math.nan,
+            "d_real": real_logits.mean().item(),
+            "d_fake": fake_logits.mean().item(),
+            "penalty": float(penalty if isinstance(penalty, float) else penalty.item()),
+            "d_grad_norm": _grad_norm(self.discriminator.parameters()),
+            "g_grad_norm": math.nan,
+        }
+        self.d_optimizer.step()
+        if self.loss.critic_constraint == "weight-clipping":
+            clip_weights_(self.discriminator.parameters(), self.clip_value)
+
+        if g_step:
+            stats.update(self._generator_step(critic, real, fake))
+        return stats
+
+    def _generator_step(self, critic, real, fake):
+        self.discriminator.requires_grad_(False)
+        try:
+            real_logits = critic(real) if self.loss.g_needs_real else None
+            g_loss = self.loss.g_loss(critic(fake), real_logits)
+            self.g_optimizer.zero_grad()
+            g_loss.backward()
+        finally:
+            self.discriminator.requires_grad_(True)
+        grad_norm = _grad_norm(self.generator.parameters())
+        self.g_optimizer.step()
+        if self.ema_generator is not None:
+            self._update_ema()
+        return {"g_loss": g_loss.item(), "g_grad_norm": grad_norm}
+
+    # ---------------------------------------------------------------- checkpoints
+    def state_dict(self) -> dict:
+        """Everything needed to resume: both models, both optimizers, the EMA copy, the step count."""
+        state = {
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "g_optimizer": self.g_optimizer.state_dict(),
+            "d_optimizer": self.d_optimizer.state_dict(),
+            "iteration": self.iteration,
+        }
+        if self.ema_generator is not None:
+            state["ema_generator"] = self.ema_generator.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.g_optimizer.load_state_dict(state["g_optimizer"])
+        self.d_optimizer.load_state_dict(state["d_optimizer"])
+        self.iteration = int(state["iteration"])
+        if self.ema_generator is not None:
+            if "ema_generator" not in state:
+                raise KeyError("GANTrainer.load_state_dict: this trainer keeps an EMA generator, the state has none")
+            self.ema_generator.load_state_dict(state["ema_generator"])

@@ -1,0 +1,73 @@
+"""GAN models: the reference DCGAN sizes, critic and conditional variants, and clear errors."""
+import numpy as np
+import pytest
+
+import minigan as mg
+from minigan import nn
+from minigan.gan.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
+
+
+def test_dcgan_matches_the_reference_parameter_counts():
+    # shared/bench/torch_dcgan.py: G 778,305 and D 138,817 parameters.
+    assert DCGANGenerator().num_parameters() == 778_305
+    assert DCGANDiscriminator().num_parameters() == 138_817
+
+
+def test_dcgan_shapes_and_output_range():
+    mg.manual_seed(0)
+    g, d = DCGANGenerator(latent_dim=16, width=8), DCGANDiscriminator(width=8)
+    images = g(mg.randn(3, 16))
+    assert images.shape == (3, 1, 28, 28)
+    assert np.abs(images.numpy()).max() <= 1.0
+    assert d(images).shape == (3, 1)
+
+
+def test_dcgan_init_statistics():
+    mg.manual_seed(0)
+    g = DCGANGenerator()
+    assert abs(g.fc.weight.numpy().std() - 0.02) < 1e-3
+    assert abs(g.bn0.weight.numpy().mean() - 1.0) < 1e-3 and abs(g.bn0.weight.numpy().std() - 0.02) < 2e-3
+    assert not g.fc.bias.numpy().any()
+
+
+@pytest.mark.parametrize("norm", ["none", "layer", "spectral"])
+def test_critic_variants_have_no_batch_norm(norm):
+    d = DCGANDiscriminator(width=8, norm=norm)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in d.modules())
+    assert any(isinstance(m, nn.SpectralNorm) for m in d.modules()) == (norm == "spectral")
+    x = mg.randn(2, 1, 28, 28)
+    d.eval()  # (spectral norm runs a power iteration per training forward, changing the weights)
+    # With no batch norm each sample's score depends on that sample alone.
+    np.testing.assert_allclose(d(x)[:1].numpy(), d(x[:1]).numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("conditioning", ["projection", "concat"])
+def test_conditional_models(conditioning):
+    mg.manual_seed(1)
+    g = DCGANGenerator(latent_dim=8, width=8, num_classes=10)
+    d = DCGANDiscriminator(width=8, num_classes=10, conditioning=conditioning)
+    z, labels = mg.randn(4, 8), mg.tensor([0, 3, 3, 9])
+    images = g(z, labels)
+    assert images.shape == (4, 1, 28, 28)
+    scores = d(images, labels)
+    assert scores.shape == (4, 1)
+    # The label matters: the same images scored as other classes get other scores.
+    assert not np.allclose(scores.numpy(), d(images, mg.tensor([1, 1, 1, 1])).numpy())
+    # Gradients reach the class embedding.
+    d(images, labels).sum().backward()
+    embedding = d.embed if conditioning == "projection" else d.conv1
+    assert any(p.grad is not None and np.abs(p.grad.numpy()).sum() > 0 for p in embedding.parameters())
+
+
+def test_conditional_models_need_labels():
+    with pytest.raises(ValueError, match="conditional; call it as G\\(z, labels\\)"):
+        DCGANGenerator(latent_dim=4, width=4, num_classes=10)(mg.randn(2, 4))
+    with pytest.raises(ValueError, match="conditional; call it as D\\(x, labels\\)"):
+        DCGANDiscriminator(width=4, num_classes=10)(mg.randn(2, 1, 28, 28))
+    with pytest.raises(ValueError, match="norm must be"):
+        DCGANDiscriminator(norm="group")
+
+
+def test_mlp_models():
+    g, d = MLPGenerator(latent_dim=3, data_dim=2, hidden=16), MLPDiscriminator(data_dim=2, hidden=16, norm="spectral")
+    assert d(g(mg.randn(5, 3))).shape == (5, 1)

@@ -1,0 +1,118 @@
+"""GANTrainer: what one step updates, n_critic, weight clipping, EMA, penalties, exact resume."""
+import math
+
+import numpy as np
+import pytest
+
+import minigan as mg
+from minigan import optim
+from minigan.gan.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
+from minigan.gan.training import GANTrainer
+
+
+def _toy_trainer(loss="ns", seed=0, **options):
+    mg.manual_seed(seed)
+    g = MLPGenerator(latent_dim=2, data_dim=2, hidden=8)
+    d = MLPDiscriminator(data_dim=2, hidden=8)
+    return GANTrainer(g, d, optim.Adam(g.parameters(), lr=1e-3, betas=(0.5, 0.999)),
+                      optim.Adam(d.parameters(), lr=1e-3, betas=(0.5, 0.999)), loss=loss, **options)
+
+
+def _copies(module):
+    return [p.numpy().copy() for p in module.parameters()]
+
+
+def _changed(before, module):
+    return [not np.array_equal(b, p.numpy()) for b, p in zip(before, module.parameters())]
+
+
+def _real(seed=0, n=16):
+    return mg.tensor(np.random.default_rng(seed).standard_normal((n, 2)).astype(np.float32))
+
+
+def test_one_step_updates_both_players_and_reports_numbers():
+    trainer = _toy_trainer()
+    g_before, d_before = _copies(trainer.generator), _copies(trainer.discriminator)
+    stats = trainer.step(_real())
+    assert all(_changed(g_before, trainer.generator)) and all(_changed(d_before, trainer.discriminator))
+    assert set(stats) == {"d_loss", "g_loss", "d_real", "d_fake", "penalty", "d_grad_norm", "g_grad_norm"}
+    assert all(math.isfinite(v) for v in stats.values())
+    assert all(p.requires_grad for p in trainer.discriminator.parameters())  # D unfrozen after the G step
+
+
+def test_the_g_step_computes_no_gradient_for_d():
+    trainer = _toy_trainer()
+    trainer.step(_real())
+    # D's gradients are those of the D step (zeroed before the G step would show up as None or changed).
+    d_grads = [p.grad.numpy().copy() for p in trainer.discriminator.parameters()]
+    trainer.d_optimizer.zero_grad()
+    trainer._generator_step(trainer.discriminator, _real(), trainer.generator(trainer.sample_latent(16)))
+    assert all(p.grad is None for p in trainer.discriminator.parameters())
+    assert len(d_grads) == 6
+
+
+def test_n_critic_steps_g_only_every_nth_call():
+    trainer = _toy_trainer(loss="wgan-gp", n_critic=3)
+    g_before = _copies(trainer.generator)
+    for call in range(1, 4):
+        stats = trainer.step(_real(call))
+        assert stats["penalty"] > 0
+        assert math.isnan(stats["g_loss"]) == (call < 3)
+        assert any(_changed(g_before, trainer.generator)) == (call == 3)
+
+
+def test_wgan_clips_the_critic_weights():
+    trainer = _toy_trainer(loss="wgan", clip_value=0.05)
+    trainer.step(_real())
+    assert max(np.abs(p.numpy()).max() for p in trainer.discriminator.parameters()) <= 0.05
+
+
+def test_ema_follows_the_formula():
+    trainer = _toy_trainer(ema_decay=0.9)
+    ema_before = _copies(trainer.ema_generator)
+    trainer.step(_real())
+    for before, ema, p in zip(ema_before, trainer.ema_generator.parameters(), trainer.generator.parameters()):
+        np.testing.assert_allclose(ema.numpy(), 0.9 * before + 0.1 * p.numpy(), rtol=1e-6)
+
+
+def test_r1_penalty_is_added():
+    stats = _toy_trainer(r1_gamma=10.0).step(_real())
+    assert stats["penalty"] > 0
+
+
+def test_resume_continues_bit_identically():
+    trainer = _toy_trainer(loss="wgan-gp", n_critic=2, ema_decay=0.99, seed=3)
+    for i in range(3):
+        trainer.step(_real(i))
+    saved, rng_state = trainer.state_dict(), mg.get_rng_state()
+    for i in range(3, 6):
+        trainer.step(_real(i))
+
+    resumed = _toy_trainer(loss="wgan-gp", n_critic=2, ema_decay=0.99, seed=99)
+    resumed.load_state_dict(saved)
+    mg.set_rng_state(rng_state)
+    for i in range(3, 6):
+        resumed.step(_real(i))
+    for a, b in zip(trainer.state_dict()["generator"].values(), resumed.state_dict()["generator"].values()):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(trainer.ema_generator.parameters(), resumed.ema_generator.parameters()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_conditional_dcgan_step():
+    mg.manual_seed(0)
+    g = DCGANGenerator(latent_dim=8, width=4, num_classes=10)
+    d = DCGANDiscriminator(width=4, num_classes=10)
+    trainer = GANTrainer(g, d, optim.Adam(g.parameters(), lr=2e-4), optim.Adam(d.parameters(), lr=2e-4),
+                         conditional=True)
+    stats = trainer.step(mg.randn(4, 1, 28, 28).tanh(), mg.tensor([1, 2, 3, 4]))
+    assert math.isfinite(stats["g_loss"])
+    with pytest.raises(ValueError, match="pass the labels"):
+        trainer.step(mg.randn(4, 1, 28, 28))
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="n_critic must be at least 1"):
+        _toy_trainer(n_critic=0)
+    with pytest.raises(ValueError, match="unknown GAN loss 'nope'"):
+        _toy_trainer(loss="nope")
