@@ -55,8 +55,8 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
     x_shape = _shape("col2im", x_shape)
     geometry = _conv_geometry("col2im", x_shape, kernel_size, stride, padding, dilation)
     n, c, _, _ = x_shape
-    (kh, kw), oh_ow = geometry[0], conv_output_hw(x_shape, *geometry)
-    expected = (c * kh * kw, n * oh_ow[0] * oh_ow[1])
+    (kh, kw), (oh, ow) = geometry[0], conv_output_hw(x_shape, *geometry)
+    expected = (c * kh * kw, n * oh * ow)
     if tuple(cols.shape) != expected:
         raise ValueError(f"col2im: cols has shape {tuple(cols.shape)}, but x_shape {x_shape} with kernel "
                          f"{geometry[0]}, stride {geometry[1]}, padding {geometry[2]}, dilation {geometry[3]} "
@@ -142,6 +142,7 @@ def _channel_vector(kernel, name, vector, x):
 
 
 def _require_elements(kernel, x):
+    """Batch statistics need at least one element per channel (M = N*L > 0)."""
     if x.shape[0] * x.shape[2] == 0:
         raise ValueError(f"{kernel}: x of shape {tuple(x.shape)} has no elements per channel")
 

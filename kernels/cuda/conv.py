@@ -12,8 +12,8 @@ row, so their writes are coalesced.
 **col2im** launches one thread per pixel of ``x`` and *gathers*: the pixel at row h was read by
 kernel tap i of output row oh exactly when ``q = h + ph - i*dh`` is a non-negative multiple of
 ``sh`` with ``oh = q / sh < OH`` (and likewise for columns), so the thread loops over the taps,
-keeps those that hit it, and sums their ``cols`` entries. Every element of ``x`` is written by
-exactly one thread: no races and no atomics.
+keeps those that hit it, and sums their ``cols`` entries (in float64). Every element of ``x`` is
+written by exactly one thread: no races and no atomics.
 
 Launch configuration: ``launch.THREADS`` threads per block, ``launch.blocks_for(size)`` blocks
 (see ``kernels/cuda/launch.py``). The host functions allocate outputs with the input's array module
