@@ -23,6 +23,10 @@ def test_leaves_never_share_a_gradient_array():
     (a + b).sum().backward()
     a.grad.data *= 10
     np.testing.assert_allclose(b.grad.numpy(), [1.0])
+    c = mg.tensor([1.0, 2.0], requires_grad=True)
+    c.mean().backward()  # the mean's gradient is a read-only broadcast view: .grad gets a copy
+    c.grad.data *= 2
+    np.testing.assert_allclose(c.grad.numpy(), [1.0, 1.0])
 
 
 def test_no_grad_records_nothing():

@@ -93,9 +93,27 @@ def _needed_nodes(order, targets):
     return needed
 
 
+def _own_array(grad, leaf_buffers):
+    """``grad``, copied if its memory is read-only or already some other leaf's ``.grad``.
+
+    Backward formulas pass arrays along without copying (``a + b`` hands the same gradient to
+    both), so two leaves could end up sharing one array, and an in-place change to one ``.grad``
+    (gradient clipping, say) would silently change the other. Copying only in those cases keeps
+    the common case free.
+    """
+    array = grad.data
+    owner = array.base if array.base is not None else array
+    if not getattr(array.flags, "writeable", True) or id(owner) in leaf_buffers:
+        array = array.copy()
+        owner = array
+    leaf_buffers.add(id(owner))
+    return Tensor._from_data(array)
+
+
 def _run(outputs, grad_outputs, retain_graph, create_graph, targets=None):
     """The shared walk. Leaves' gradients go to ``.grad``, or, with ``targets``, into the returned dict."""
     node_grads = {}  # id(Function) -> gradient of its output, summed over all uses
+    leaf_buffers = set()  # memory already handed to a leaf's .grad in this pass
     target_grads = {}  # id(target Tensor) -> its gradient (only with targets)
     target_ids = None if targets is None else {id(t) for t in targets}
 
@@ -104,8 +122,8 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, targets=None):
             key = id(tensor._creator)
             node_grads[key] = grad if key not in node_grads else node_grads[key] + grad
         elif target_ids is None:
-            if not create_graph:  # never let two leaves share one gradient array
-                grad = Tensor._from_data(grad.data.copy())
+            if not create_graph and tensor.grad is None:
+                grad = _own_array(grad, leaf_buffers)
             tensor.grad = grad if tensor.grad is None else tensor.grad + grad
         if target_ids is not None and tensor._creator is None and id(tensor) in target_ids:
             key = id(tensor)
