@@ -35,7 +35,7 @@ def test_one_step_updates_both_players_and_reports_numbers():
     g_before, d_before = _copies(trainer.generator), _copies(trainer.discriminator)
     stats = trainer.step(_real())
     assert all(_changed(g_before, trainer.generator)) and all(_changed(d_before, trainer.discriminator))
-    assert set(stats) == {"d_loss", "g_loss", "d_real", "d_fake", "penalty", "d_grad_norm", "g_grad_norm"}
+    assert set(stats) == {"d_loss", "g_loss", "d_real", "d_fake", "penalty", "d_grad_norm", "g_grad_norm"}  # a G step
     assert all(math.isfinite(v) for v in stats.values())
     assert all(p.requires_grad for p in trainer.discriminator.parameters())  # D unfrozen after the G step
 
@@ -57,7 +57,7 @@ def test_n_critic_steps_g_only_every_nth_call():
     for call in range(1, 4):
         stats = trainer.step(_real(call))
         assert stats["penalty"] > 0
-        assert math.isnan(stats["g_loss"]) == (call < 3)
+        assert ("g_loss" in stats) == (call == 3)
         assert any(_changed(g_before, trainer.generator)) == (call == 3)
 
 

@@ -95,9 +95,9 @@ class GANTrainer:
     def step(self, real, labels=None) -> dict:
         """One D step, and a G step if this is an ``n_critic``-th call. Returns the numbers to plot:
 
-        ``d_loss`` (without penalties), ``g_loss`` (NaN without a G step), ``d_real`` and ``d_fake``
-        (D's mean raw output on real and fake samples), ``penalty`` (the weighted GP and R1 terms),
-        ``d_grad_norm`` and ``g_grad_norm`` (global L2 norms of the parameter gradients).
+        ``d_loss`` (without penalties), ``d_real`` and ``d_fake`` (D's mean raw output on real and
+        fake samples), ``penalty`` (the weighted GP and R1 terms), ``d_grad_norm`` (global L2 norm
+        of D's parameter gradients), and after a G step also ``g_loss`` and ``g_grad_norm``.
         """
         if self.conditional and labels is None:
             raise ValueError("GANTrainer.step: this trainer is conditional; pass the labels of the real batch")
@@ -122,12 +122,10 @@ class GANTrainer:
         (d_loss + penalty).backward()
         stats = {
             "d_loss": d_loss.item(),
-            "g_loss": math.nan,
             "d_real": real_logits.mean().item(),
             "d_fake": fake_logits.mean().item(),
             "penalty": float(penalty if isinstance(penalty, float) else penalty.item()),
             "d_grad_norm": _grad_norm(self.discriminator.parameters()),
-            "g_grad_norm": math.nan,
         }
         self.d_optimizer.step()
         if self.loss.critic_constraint == "weight-clipping":

@@ -1,0 +1,141 @@
+"""python -m minigan.train end to end: output files, exact resume, NaN stop, Ctrl-C, clear errors."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from minigan import train
+from minigan.checkpoint import load_checkpoint
+from minigan.data import write_idx
+from minigan.gan.training import GANTrainer
+
+TINY_IMAGES = ["--width", "4", "--latent-dim", "8", "--batch-size", "8", "--no-progress",
+               "--sample-every", "2", "--checkpoint-every", "2", "--log-every", "1"]
+
+
+@pytest.fixture
+def mnist_dir(tmp_path):
+    """A data folder with 64 small random 'digits' in the standard MNIST file names."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write_idx(folder / "train-images-idx3-ubyte.gz", rng.integers(0, 256, (64, 28, 28), dtype=np.uint8))
+    write_idx(folder / "train-labels-idx1-ubyte.gz", rng.integers(0, 10, 64).astype(np.uint8))
+    return str(folder)
+
+
+def _arrays(path):
+    state = load_checkpoint(path)["trainer"]
+    return {f"{part}/{k}": v for part in ("generator", "discriminator") for k, v in state[part].items()}
+
+
+def test_cli_writes_every_output_file(tmp_path, mnist_dir):
+    out = tmp_path / "run"
+    code = train.main(["mnist", "--data-dir", mnist_dir, "--steps", "4", "--out", str(out), "--conditional"] + TINY_IMAGES)
+    assert code == 0
+    for name in ("config.json", "metrics.jsonl", "checkpoint.npz", "curves.png", "samples.gif", "final.png",
+                 "samples/step_000002.png", "samples/step_000004.png"):
+        assert (out / name).is_file(), name
+    config = json.loads((out / "config.json").read_text())
+    assert config["loss"] == "ns" and config["conditional"] and config["total_steps"] == 4
+    assert "64 images" in config["data_source"] or "64" in config["data_source"]
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [1, 2, 3, 4]
+    assert all(np.isfinite(r["d_loss"]) and np.isfinite(r["g_loss"]) for r in records)
+
+
+def test_resume_continues_bit_identically(tmp_path, mnist_dir):
+    common = ["mnist", "--data-dir", mnist_dir, "--loss", "wgan-gp", "--n-critic", "2"] + TINY_IMAGES
+    assert train.main(common + ["--steps", "6", "--out", str(tmp_path / "straight")]) == 0
+    assert train.main(common + ["--steps", "3", "--out", str(tmp_path / "resumed")]) == 0
+    assert train.main(["mnist", "--resume", "--steps", "6", "--out", str(tmp_path / "resumed"), "--no-progress"]) == 0
+    straight, resumed = _arrays(tmp_path / "straight" / "checkpoint.npz"), _arrays(tmp_path / "resumed" / "checkpoint.npz")
+    assert straight.keys() == resumed.keys()
+    for key in straight:
+        np.testing.assert_array_equal(straight[key], resumed[key], err_msg=key)
+    steps = [json.loads(line)["step"] for line in (tmp_path / "resumed" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [1, 2, 3, 4, 5, 6]
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch, capsys):
+    real_step = GANTrainer.step
+
+    def step_that_breaks(self, real, labels=None):
+        stats = real_step(self, real, labels)
+        if self.iteration == 3:
+            stats["d_loss"] = float("nan")
+        return stats
+
+    monkeypatch.setattr(GANTrainer, "step", step_that_breaks)
+    out = tmp_path / "run"
+    code = train.main(["ring", "--steps", "10", "--out", str(out), "--no-progress", "--checkpoint-every", "2"])
+    assert code == 1
+    assert "d_loss became nan at step 3" in capsys.readouterr().err
+    assert int(load_checkpoint(out / "checkpoint.npz")["step"]) == 2
+
+
+def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path):
+    """A real SIGINT to a real process: it finishes its step, saves, exits 130; --resume completes the run."""
+    out = tmp_path / "run"
+    script = (
+        "import os, signal, sys\n"
+        "from minigan import train\n"
+        "from minigan.gan.training import GANTrainer\n"
+        "step = GANTrainer.step\n"
+        "def interrupting(self, *a, **k):\n"
+        "    stats = step(self, *a, **k)\n"
+        "    if self.iteration == 5: os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return stats\n"
+        "GANTrainer.step = interrupting\n"
+        f"sys.exit(train.main(['ring', '--steps', '50', '--out', {str(out)!r}, '--no-progress']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 130, result.stderr
+    assert "interrupted at step 5" in result.stderr and "Traceback" not in result.stderr
+    assert int(load_checkpoint(out / "checkpoint.npz")["step"]) == 5
+    assert train.main(["ring", "--resume", "--out", str(out), "--no-progress"]) == 0
+    assert int(load_checkpoint(out / "checkpoint.npz")["step"]) == 50
+
+
+def test_clear_errors(tmp_path, mnist_dir):
+    with pytest.raises(SystemExit, match="--conditional needs an image dataset"):
+        train.main(["ring", "--conditional", "--out", str(tmp_path / "a")])
+    with pytest.raises(SystemExit, match="no checkpoint.npz"):
+        train.main(["ring", "--resume", "--out", str(tmp_path / "missing")])
+    out = tmp_path / "done"
+    assert train.main(["ring", "--steps", "2", "--out", str(out), "--no-progress"]) == 0
+    with pytest.raises(SystemExit, match="already holds a run"):
+        train.main(["ring", "--steps", "2", "--out", str(out), "--no-progress"])
+    (out / "checkpoint.npz").write_bytes(b"not a checkpoint")
+    with pytest.raises(Exception, match="corrupt|not a minigan checkpoint"):
+        train.main(["ring", "--resume", "--out", str(out), "--no-progress"])
+
+
+def test_help_lists_the_options():
+    result = subprocess.run([sys.executable, "-m", "minigan.train", "--help"], capture_output=True, text=True,
+                            env={**os.environ}, timeout=120)
+    assert result.returncode == 0
+    for option in ("--loss", "--spectral-norm", "--conditional", "--steps", "--epochs", "--batch-size", "--lr-g",
+                   "--beta1", "--n-critic", "--latent-dim", "--seed", "--device", "--out", "--resume"):
+        assert option in result.stdout
+
+
+def test_sample_cli_draws_grids_interpolations_and_class_rows(tmp_path, mnist_dir):
+    from PIL import Image
+
+    from minigan import sample
+
+    out = tmp_path / "run"
+    assert train.main(["mnist", "--data-dir", mnist_dir, "--steps", "2", "--out", str(out), "--conditional"]
+                      + TINY_IMAGES) == 0
+    assert sample.main([str(out), "--n", "12", "--rows", "3", "--columns", "5"]) == 0
+    for name in ("grid.png", "interpolation.png", "classes.png"):
+        assert (out / name).is_file(), name
+    # 3 rows x 5 columns of 28x28 images at scale 2 with 2-pixel padding (scaled too).
+    assert Image.open(out / "interpolation.png").size == (2 * (5 * 30 + 2), 2 * (3 * 30 + 2))
+    assert Image.open(out / "classes.png").size == (2 * (5 * 30 + 2), 2 * (10 * 30 + 2))
+    with pytest.raises(SystemExit, match="not a training run folder"):
+        sample.main([str(tmp_path)])
