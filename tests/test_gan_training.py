@@ -67,12 +67,14 @@ def test_wgan_clips_the_critic_weights():
     assert max(np.abs(p.numpy()).max() for p in trainer.discriminator.parameters()) <= 0.05
 
 
-def test_ema_follows_the_formula():
+def test_ema_follows_the_formula_with_warm_up():
     trainer = _toy_trainer(ema_decay=0.9)
-    ema_before = _copies(trainer.ema_generator)
-    trainer.step(_real())
-    for before, ema, p in zip(ema_before, trainer.ema_generator.parameters(), trainer.generator.parameters()):
-        np.testing.assert_allclose(ema.numpy(), 0.9 * before + 0.1 * p.numpy(), rtol=1e-6)
+    for step in range(1, 86):
+        ema_before = _copies(trainer.ema_generator)
+        trainer.step(_real(step))
+        decay = min(0.9, (1 + step) / (10 + step))  # 2/11 after the first G step, 0.9 from step 80 on
+        for before, ema, p in zip(ema_before, trainer.ema_generator.parameters(), trainer.generator.parameters()):
+            np.testing.assert_allclose(ema.numpy(), decay * before + (1 - decay) * p.numpy(), rtol=1e-5, atol=1e-7)
 
 
 def test_r1_penalty_is_added():

@@ -8,6 +8,10 @@ Every call of :meth:`GANTrainer.step` with a batch of real samples does
    fake batch of step 1 (as the DCGAN reference does); one optimizer step on G; then the EMA copy
    of G (if any) moves toward G: theta_ema <- decay * theta_ema + (1 - decay) * theta.
 
+The EMA starts from G's random initial weights, and with decay 0.999 it would take thousands of
+steps to forget them. So, as TensorFlow's ExponentialMovingAverage does, the decay warms up:
+after t G steps it is min(decay, (1 + t) / (10 + t)) -- a plain running average at first.
+
 During the G step D's parameters are frozen (``requires_grad_(False)``): the gradient still flows
 *through* D to the fake images, but D's own weight gradients -- which the G step would throw away
 -- are never computed.
@@ -85,7 +89,8 @@ class GANTrainer:
         return self.generator(z, labels) if self.conditional else self.generator(z)
 
     def _update_ema(self):
-        decay = self.ema_decay
+        g_steps = self.iteration // self.n_critic
+        decay = min(self.ema_decay, (1 + g_steps) / (10 + g_steps))
         for ema, p in zip(self.ema_generator.parameters(), self.generator.parameters()):
             ema.data[...] = decay * ema.data + (1 - decay) * p.data
         for ema, b in zip(self.ema_generator.buffers(), self.generator.buffers()):
