@@ -71,3 +71,13 @@ def test_conditional_models_need_labels():
 def test_mlp_models():
     g, d = MLPGenerator(latent_dim=3, data_dim=2, hidden=16), MLPDiscriminator(data_dim=2, hidden=16, norm="spectral")
     assert d(g(mg.randn(5, 3))).shape == (5, 1)
+
+
+def test_spectral_norm_is_fitted_to_the_dcgan_initialised_weights():
+    mg.manual_seed(0)
+    d = DCGANDiscriminator(width=8, norm="spectral")
+    for layer in (d.conv1, d.conv2, d.fc):
+        weight = layer.module.weight.numpy()
+        largest = np.linalg.svd(weight.reshape(weight.shape[0], -1), compute_uv=False)[0]
+        assert abs(weight.std() - 0.02) < 0.005  # DCGAN init, not the layer default
+        assert abs(layer.sigma - largest) < 0.05 * largest

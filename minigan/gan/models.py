@@ -115,16 +115,19 @@ class DCGANDiscriminator(nn.Module):
             raise ValueError(f"conditioning must be 'projection' or 'concat', got {conditioning!r}")
         self.num_classes, self.conditioning = num_classes, conditioning
         extra_channels = num_classes if num_classes and conditioning == "concat" else 0
-        self.conv1 = _normalized(nn.Conv2d(channels + extra_channels, width, 4, stride=2, padding=1), norm)
-        self.conv2 = _normalized(nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), norm)
+        conv1 = nn.Conv2d(channels + extra_channels, width, 4, stride=2, padding=1)
+        conv2 = nn.Conv2d(width, 2 * width, 4, stride=2, padding=1)
+        fc = nn.Linear(2 * width * 7 * 7, 1)
         self.norm2 = {
             "batch": lambda: nn.BatchNorm2d(2 * width),
             "layer": lambda: nn.LayerNorm((2 * width, 7, 7)),
         }.get(norm, nn.Identity)()
-        self.fc = _normalized(nn.Linear(2 * width * 7 * 7, 1), norm)
+        # Initialise before wrapping: spectral norm fits its power-iteration vectors to the weights it sees.
+        for layer in (conv1, conv2, fc, self.norm2):
+            nn.init.dcgan_init(layer)
+        self.conv1, self.conv2, self.fc = (_normalized(layer, norm) for layer in (conv1, conv2, fc))
         if num_classes and conditioning == "projection":
             self.embed = _normalized(nn.Embedding(num_classes, 2 * width * 7 * 7), norm)
-        self.apply(nn.init.dcgan_init)
 
     def forward(self, x, labels=None):
         if self.num_classes and labels is None:
