@@ -10,7 +10,10 @@ and the ratio minigan / PyTorch (below 1 means minigan is faster).
     python benchmarks/bench_layers.py                   # batch 64 and 256, 2 threads
     python benchmarks/bench_layers.py --batch 64 --repeats 30
 
-Set the thread count before NumPy/Numba start: this script does it from ``--threads``.
+Set the thread count before NumPy/Numba start: this script does it from ``--threads``. It also
+drops ``OPENBLAS_CORETYPE`` / ``OPENBLAS_L2_SIZE`` for its own process: some machines here set them
+(older OpenBLAS builds misbehave without), and they pin NumPy's OpenBLAS to its Haswell kernels,
+half the speed of the AVX-512 ones on these CPUs. The script prints which kernels OpenBLAS runs.
 """
 import argparse
 import os
@@ -22,6 +25,19 @@ import time
 def _set_threads(threads):
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[variable] = str(threads)
+    for variable in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # see the module docstring
+        os.environ.pop(variable, None)
+
+
+def _blas_description():
+    """Which BLAS NumPy uses, with its kernel architecture and threads (if threadpoolctl is installed)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "NumPy BLAS: unknown (pip install threadpoolctl to see it)"
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    return "; ".join(f"NumPy BLAS: {i['internal_api']} {i.get('version')}, {i.get('architecture')} kernels, "
+                     f"{i['num_threads']} threads" for i in blas)
 
 
 NZ = 100
@@ -118,6 +134,8 @@ def main(argv=None):
         have_torch = False
         print("PyTorch is not installed: showing minigan alone (pip install torch==2.13.0 for the comparison)")
 
+    import numpy  # noqa: F401  (loads the BLAS that _blas_description inspects)
+    print(_blas_description())
     header = f"{'layer':<10} {'batch':>5} {'minigan ms':>11} {'GFLOP/s':>8}"
     if have_torch:
         header += f" {'torch ms':>9} {'GFLOP/s':>8} {'ratio':>6}"
