@@ -1,0 +1,228 @@
+"""``python -m minigan.evaluate RUN_DIR``: score a trained generator, next to rows that say what a score means.
+
+    python -m minigan.evaluate runs/mnist-ns                    # N = 2,000 samples (500 offline), EMA generator
+    python -m minigan.evaluate runs/mnist-ns/checkpoint.npz --n 1000 --no-ema
+
+1. The *reference set* is the first N images of the dataset's **test** split, which neither the
+   GAN nor the metrics' classifier saw in training. N is ``--n`` (default 2,000), or the size of
+   the test split if that is smaller (500 offline MNIST digits).
+2. The generator (the EMA copy, if the run kept one) draws N samples from latent vectors of a
+   fixed seed (``--seed``); a conditional one draws every class equally often.
+3. Every row -- the generator and the reference rows below, N images each -- goes through the
+   dataset's classifier (:mod:`minigan.evaluation.classifier`) and is scored against the
+   reference set with every metric of :mod:`minigan.metrics`.
+4. A table is printed and everything is written to ``RUN_DIR/eval.json``.
+
+The reference rows are what make the numbers readable. Every metric depends on N and on the
+classifier, so an FD of 3.1 means nothing alone, but a lot next to these (computed the same way):
+
+    real (train split)   N training images: what a perfect generator would score. Not 0 for FD:
+                         two samples of one distribution differ, the more so the smaller N
+    real, blurred        the training images, Gaussian blur of sigma = 1 pixel: right shapes, soft edges
+    real + noise         the training images plus Gaussian noise of sigma = 0.25 (~32 grey levels)
+    one class            N training images of a single class: mode collapse in its purest form
+    uniform noise        every pixel uniform in [-1, 1]: nothing learned at all
+    untrained G          the run's generator as it was initialised, before step 1 (same architecture
+                         and seed): what training started from
+
+Read the metrics together. The untrained generator draws nearly the same grey blob every time;
+its features land inside the ball of some odd real digit, so its precision (and density) can
+be high -- its recall and coverage of 0 and its single class give it away.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+
+import numpy
+
+DEFAULT_N = 2000
+BLUR_SIGMA = 1.0  # pixels
+NOISE_SIGMA = 0.25  # in the [-1, 1] pixel scale
+COLUMNS = (  # key in a row of scores, title, format
+    ("fd", "FD", "{:.2f}"), ("kid", "KID", None), ("is", "IS", "{:.2f}"), ("class_kl", "class KL", "{:.3f}"),
+    ("classes", "classes", "{:d}"), ("precision", "precision", "{:.3f}"), ("recall", "recall", "{:.3f}"),
+    ("density", "density", "{:.3f}"), ("coverage", "coverage", "{:.3f}"),
+)
+
+
+def run_folder(path) -> str:
+    """The run folder of ``path`` (a run folder, or the checkpoint.npz inside one), or a clear error."""
+    path = os.fspath(path)
+    if os.path.isfile(path):
+        if os.path.basename(path) != "checkpoint.npz":
+            raise SystemExit(f"error: {path}: give a run folder or the checkpoint.npz inside one")
+        path = os.path.dirname(path) or "."
+    if not os.path.isfile(os.path.join(path, "config.json")):
+        raise SystemExit(f"error: {path} is not a training run folder (no config.json); "
+                         "make one with python -m minigan.train")
+    if not os.path.isfile(os.path.join(path, "checkpoint.npz")):
+        raise SystemExit(f"error: {path} has no checkpoint.npz (did the run save one?)")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------- the image sets
+def generate(generator, settings, n, seed, batch_size=500) -> numpy.ndarray:
+    """N images (N, 1, 28, 28) from ``generator`` with latent vectors (and labels) drawn from ``seed``."""
+    import minigan
+
+    rng = numpy.random.default_rng(seed)
+    z = rng.standard_normal((n, settings["latent_dim"])).astype(numpy.float32)
+    labels = rng.permutation(numpy.arange(n) % 10) if settings["conditional"] else None
+    images = []
+    with minigan.no_grad():
+        for start in range(0, n, batch_size):
+            batch = [minigan.tensor(z[start:start + batch_size])]
+            if labels is not None:
+                batch.append(minigan.tensor(labels[start:start + batch_size]))
+            images.append(generator(*batch).numpy())
+    return numpy.concatenate(images)
+
+
+def gaussian_blur(images, sigma) -> numpy.ndarray:
+    """Blur images (N, C, H, W) with a Gaussian of ``sigma`` pixels: one 1-D pass along rows, one along columns."""
+    radius = math.ceil(3 * sigma)
+    offsets = numpy.arange(-radius, radius + 1)
+    kernel = numpy.exp(-offsets ** 2 / (2 * sigma ** 2))
+    kernel /= kernel.sum()
+    padded = numpy.pad(images, ((0, 0), (0, 0), (radius, radius), (radius, radius)), mode="edge")
+    height, width = images.shape[2:]
+    rows = sum(weight * padded[:, :, i:i + height, :] for i, weight in enumerate(kernel))
+    return sum(weight * rows[:, :, :, j:j + width] for j, weight in enumerate(kernel))
+
+
+def reference_sets(train_images, train_labels, n, rng) -> dict:
+    """The reference rows made of data, N images each (see the module docstring), as float32 in [-1, 1]."""
+    from .evaluation import to_model_input
+
+    real = to_model_input(train_images[rng.choice(len(train_images), n, replace=False)])
+    one_class = numpy.flatnonzero(train_labels == train_labels[0])
+    # Offline MNIST has 450 digits per class: with N = 500 a few are drawn twice.
+    single = to_model_input(train_images[rng.choice(one_class, n, replace=len(one_class) < n)])
+    return {
+        "real (train split)": real,
+        "real, blurred": gaussian_blur(real, BLUR_SIGMA),
+        "real + noise": numpy.clip(real + NOISE_SIGMA * rng.standard_normal(real.shape), -1, 1),
+        f"one class ({train_labels[0]})": single,
+        "uniform noise": rng.uniform(-1, 1, real.shape),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- scores
+def score(features, probabilities, reference) -> dict:
+    """Every metric of one row against the reference set's ``(features, probabilities)``."""
+    from . import metrics
+
+    ref_features, ref_probabilities = reference
+    n = len(features)
+    kid, kid_std = metrics.kernel_inception_distance(ref_features, features, subset_size=min(1000, n // 2))
+    histogram = metrics.class_histogram(probabilities, ref_probabilities)
+    precision, recall = metrics.precision_recall(ref_features, features, k=3)
+    density, coverage = metrics.density_coverage(ref_features, features, k=5)
+    return {
+        "fd": metrics.frechet_distance(ref_features, features),
+        "kid": kid, "kid_std": kid_std,
+        "is": metrics.inception_score(probabilities)[0],
+        "class_kl": histogram["kl"] if math.isfinite(histogram["kl"]) else None,  # JSON has no infinity
+        "classes": histogram["classes"], "class_histogram": histogram["fake"],
+        "precision": precision, "recall": recall, "density": density, "coverage": coverage,
+    }
+
+
+def format_table(rows: dict) -> str:
+    """The scores as a text table, one line per row: the first row (the generator), then a rule, then the rest."""
+    def cell(scores, key, fmt):
+        if key == "kid":
+            return f"{scores['kid']:.1f} ± {scores['kid_std']:.1f}"
+        return "inf" if scores[key] is None else fmt.format(scores[key])
+
+    lines = [["row"] + [title for _, title, _ in COLUMNS]]
+    lines += [[name] + [cell(scores, key, fmt) for key, _, fmt in COLUMNS] for name, scores in rows.items()]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    text = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths)))
+            for line in lines]
+    return "\n".join(text[:2] + ["-" * len(text[0]) + " references"] + text[2:])
+
+
+# ---------------------------------------------------------------------------------------------- the command
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m minigan.evaluate", description="Score a trained generator against held-out real data.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("run", help="a folder written by python -m minigan.train, or its checkpoint.npz")
+    parser.add_argument("--n", type=int, default=DEFAULT_N, help="images per row (at most the test split's size)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the latent vectors and the reference rows")
+    parser.add_argument("--no-ema", action="store_true",
+                        help="score the raw generator even if the run kept an EMA copy")
+    parser.add_argument("--data-dir", default=None,
+                        help="folder with the IDX files (default: $MINIGAN_DATA, then the cache)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def untrained_generator(settings):
+    """The run's generator as it was before its first step: same architecture, same seed as ``train.py`` used."""
+    import minigan
+    from .train import build_models
+
+    minigan.manual_seed(settings["seed"])
+    return build_models(settings)[0].eval()
+
+
+def main(argv=None) -> int:
+    from tqdm import tqdm
+
+    from . import data
+    from .evaluation import classify, load_classifier, to_model_input
+    from .evaluation.classifier import WEIGHTS
+    from .sample import load_generator
+
+    args = build_parser().parse_args(argv)
+    folder = run_folder(args.run)
+    generator, settings = load_generator(folder, ema=not args.no_ema)
+    dataset = settings["dataset"]
+    if dataset not in WEIGHTS:
+        raise SystemExit(f"error: no classifier for the {dataset} run in {folder}: evaluation covers "
+                         f"{', '.join(WEIGHTS)} (toy runs have their scatter plots in samples/)")
+    if args.n < 10:
+        raise SystemExit(f"error: --n {args.n} is too small to estimate anything; use at least 10")
+    classifier, classifier_info = load_classifier(dataset)
+    load = data.load_mnist if dataset == "mnist" else data.load_fashion_mnist
+    train_images, train_labels, _ = load("train", data_dir=args.data_dir, progress=False)
+    test_images, _, test_source = load("test", data_dir=args.data_dir, progress=False)
+    n = min(args.n, len(test_images), len(train_images))
+
+    # load_generator took the EMA copy if the run kept one, which it does when ema_decay > 0.
+    label = "generator (EMA)" if settings["ema_decay"] and not args.no_ema else "generator"
+    generators = {label: generator, "untrained G": untrained_generator(settings)}
+    data_rows = reference_sets(train_images, train_labels, n, numpy.random.default_rng([args.seed, 1]))
+    rows = {}
+    with tqdm(total=2 + len(data_rows) + 1, disable=args.no_progress, unit="set", dynamic_ncols=True) as bar:
+        reference = classify(classifier, to_model_input(test_images[:n]))
+        bar.update(1)
+        for name in [label, *data_rows, "untrained G"]:
+            bar.set_description(name)
+            images = generate(generators[name], settings, n, args.seed) if name in generators else data_rows[name]
+            rows[name] = score(*classify(classifier, images), reference)
+            bar.update(1)
+
+    references = list(rows)[1:]
+    print(f"{dataset}: {n:,} images per row, each scored against the first {n:,} of {test_source}")
+    print(f"features: the {dataset} classifier (test accuracy {classifier_info['test_accuracy']:.1%}); "
+          "FD, KID, class KL: lower is better; the others: closer to the real row\n")
+    print(format_table(rows))
+    result = {"run": folder, "dataset": dataset, "n": n, "seed": args.seed, "ema": label != "generator",
+              "reference": test_source, "classifier": classifier_info,
+              "generator": rows[label], "references": {name: rows[name] for name in references}}
+    path = os.path.join(folder, "eval.json")
+    with open(path, "w") as f:
+        json.dump(result, f, indent=2)
+    print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
