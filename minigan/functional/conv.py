@@ -23,6 +23,7 @@ from __future__ import annotations
 from .. import kernels
 from ..autograd import Function, as_tensor
 from ..backend import array_module
+from ..kernels.geometry import conv_output_size as _output_size
 
 
 def _pair(value, name, function):
@@ -30,11 +31,6 @@ def _pair(value, name, function):
     if len(pair) != 2 or not all(isinstance(v, int) for v in pair):
         raise ValueError(f"{function}: {name} must be an int or a pair of ints, got {value!r}")
     return pair
-
-
-def _output_size(size, kernel, stride, padding, dilation):
-    """Length of one output axis of a convolution: floor((size + 2p - d(k-1) - 1) / s) + 1."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
 def _transposed_size(size, kernel, stride, padding, output_padding, dilation):
