@@ -91,15 +91,21 @@ def _block_sum(partial, value):
     return total
 
 
-@cuda.jit
-def _channel_sum(x, total):
+@cuda.jit(device=True)
+def _channel_total(x, c, partial):
+    """Sum of channel ``c`` of ``x`` (N, C, L): each thread strides over N*L, then the block adds up."""
     N, C, L = x.shape
-    c = cuda.blockIdx.x
-    partial = cuda.shared.array(THREADS, float64)
     value = 0.0
     for k in range(cuda.threadIdx.x, N * L, THREADS):
         value += x[k // L, c, k % L]
-    value = _block_sum(partial, value)
+    return _block_sum(partial, value)
+
+
+@cuda.jit
+def _channel_sum(x, total):
+    c = cuda.blockIdx.x
+    partial = cuda.shared.array(THREADS, float64)
+    value = _channel_total(x, c, partial)
     if cuda.threadIdx.x == 0:
         total[c] = value
 
@@ -109,10 +115,7 @@ def _batch_norm_stats(x, mean, var):
     N, C, L = x.shape
     c = cuda.blockIdx.x
     partial = cuda.shared.array(THREADS, float64)
-    value = 0.0
-    for k in range(cuda.threadIdx.x, N * L, THREADS):
-        value += x[k // L, c, k % L]
-    channel_mean = _block_sum(partial, value) / (N * L)
+    channel_mean = _channel_total(x, c, partial) / (N * L)
     value = 0.0
     for k in range(cuda.threadIdx.x, N * L, THREADS):
         deviation = x[k // L, c, k % L] - channel_mean
