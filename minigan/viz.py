@@ -6,18 +6,17 @@
 * :func:`save_gif` turns the grids saved during training into an animated GIF: watching the same
   latent vectors turn from noise into digits is the best picture of what training does.
 
-Files are written with matplotlib and Pillow (which matplotlib itself requires), headless.
+Files are written with matplotlib and Pillow (which matplotlib itself requires), headless: the
+figures are plain ``matplotlib.figure.Figure`` objects, never pyplot's, so importing this module
+leaves the user's backend alone (a notebook keeps its inline plots) and needs no display.
 """
 from __future__ import annotations
 
 import math
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display needed: we only write files
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
+from PIL import Image
 
 
 def image_grid(images, nrow=None, padding=2, scale=1) -> np.ndarray:
@@ -71,7 +70,8 @@ def plot_training_curves(records, path, smooth=25) -> None:
     smoothed with a moving average of ``smooth`` steps (raw values are noisy from batch to batch).
     """
     steps = np.array([r["step"] for r in records])
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    figure = Figure(figsize=(11, 4))
+    left, right = figure.subplots(1, 2)
     for axis, keys, title in ((left, ("d_loss", "g_loss"), "losses"), (right, ("d_real", "d_fake"), "D's mean output")):
         for key in keys:
             pairs = [(s, r[key]) for s, r in zip(steps, records) if key in r and np.isfinite(r[key])]
@@ -86,13 +86,13 @@ def plot_training_curves(records, path, smooth=25) -> None:
         axis.grid(alpha=0.3)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
 
 
 def save_scatter(real, fake, path, title=None) -> None:
     """Real and generated toy samples in one picture: a scatter plot for 2-D, histograms for 1-D."""
     real, fake = np.asarray(real), np.asarray(fake)
-    figure, axis = plt.subplots(figsize=(5, 5) if real.shape[1] == 2 else (6, 4))
+    figure = Figure(figsize=(5, 5) if real.shape[1] == 2 else (6, 4))
+    axis = figure.subplots()
     if real.shape[1] == 2:
         axis.scatter(real[:, 0], real[:, 1], s=4, alpha=0.4, label="real")
         axis.scatter(fake[:, 0], fake[:, 1], s=4, alpha=0.4, label="generated")
@@ -106,4 +106,3 @@ def save_scatter(real, fake, path, title=None) -> None:
         axis.set_title(title)
     figure.tight_layout()
     figure.savefig(path, dpi=80)
-    plt.close(figure)

@@ -59,6 +59,19 @@ def test_conditional_models(conditioning):
     assert any(p.grad is not None and np.abs(p.grad.numpy()).sum() > 0 for p in embedding.parameters())
 
 
+@pytest.mark.parametrize("norm", ["batch", "spectral"])
+def test_projection_term_starts_on_the_scale_of_the_unconditional_logit(norm):
+    # The class term <embed(y), h(x)> must not drown w^T h(x) at init (with N(0, 1) embeddings it was ~50x).
+    mg.manual_seed(0)
+    d = DCGANDiscriminator(width=32, norm=norm, num_classes=10)
+    x, labels = mg.randn(64, 1, 28, 28), mg.tensor(np.arange(64) % 10)
+    d.num_classes = 0
+    unconditional = d(x).numpy()
+    d.num_classes = 10
+    class_term = d(x, labels).numpy() - unconditional
+    assert np.abs(class_term).std() < 3 * np.abs(unconditional).std() + 1e-3
+
+
 def test_conditional_models_need_labels():
     with pytest.raises(ValueError, match="conditional; call it as G\\(z, labels\\)"):
         DCGANGenerator(latent_dim=4, width=4, num_classes=10)(mg.randn(2, 4))

@@ -127,7 +127,11 @@ class DCGANDiscriminator(nn.Module):
             nn.init.dcgan_init(layer)
         self.conv1, self.conv2, self.fc = (_normalized(layer, norm) for layer in (conv1, conv2, fc))
         if num_classes and conditioning == "projection":
-            self.embed = _normalized(nn.Embedding(num_classes, 2 * width * 7 * 7), norm)
+            # The embedding is the weight of a linear layer on one-hot labels, so it gets fc's N(0, 0.02):
+            # Embedding's default N(0, 1) would make <embed(y), h(x)> ~50x larger than w^T h(x) at the start.
+            embed = nn.Embedding(num_classes, 2 * width * 7 * 7)
+            nn.init.normal_(embed.weight, 0.0, 0.02)
+            self.embed = _normalized(embed, norm)
 
     def forward(self, x, labels=None):
         if self.num_classes and labels is None:
