@@ -219,3 +219,12 @@ def test_tensor_basics():
     assert d.is_leaf and not d.requires_grad
     assert "grad_fn=Mul" in repr(t * mg.tensor(2.0, requires_grad=True))
     np.testing.assert_array_equal((np.ones(2) + mg.tensor([1.0, 2.0])).numpy(), [2.0, 3.0])
+
+
+def test_grad_fn_and_inputs_walk_the_graph():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 3.0).exp()
+    assert x.grad_fn is None and x.is_leaf
+    assert type(y.grad_fn).__name__ == "Exp"
+    mul = y.grad_fn.inputs[0].grad_fn
+    assert type(mul).__name__ == "Mul" and mul.inputs[0] is x

@@ -90,6 +90,15 @@ class Tensor:
         return self._creator is None
 
     @property
+    def grad_fn(self):
+        """The :class:`Function` node that made this tensor (None for a leaf), as in PyTorch.
+
+        Its ``inputs`` are the tensors it was applied to, so following ``grad_fn`` and ``inputs``
+        back from a loss walks the whole computation graph -- what ``backward()`` does.
+        """
+        return self._creator
+
+    @property
     def T(self) -> "Tensor":
         return self.transpose()
 
