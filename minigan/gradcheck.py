@@ -91,10 +91,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, max_elementwise=512, n
     for k, tensor in enumerate(tensors):
         if not tensor.requires_grad:
             continue
-        expected = analytic[id(tensor)]
-        if expected.shape != tensor.shape:
-            return _fail(f"input {k}: gradient has shape {expected.shape}, input has shape {tensor.shape}",
-                         raise_exception)
+        expected = analytic[id(tensor)]  # its shape is the input's: the engine checks every backward's shapes
         if tensor.size <= max_elementwise:
             for index in numpy.ndindex(*tensor.shape):
                 direction = numpy.zeros(tensor.shape)

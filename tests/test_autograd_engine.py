@@ -193,6 +193,27 @@ class BrokenSecondOrderExp(Function):
         return grad * mg.tensor(self._output_data)
 
 
+class AddWithoutSumTo(Function):
+    """a + b whose backward forgets to sum the broadcast b's gradient back to b's shape."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad):
+        return grad, grad
+
+
+def test_a_gradient_of_the_wrong_shape_is_a_clear_error():
+    a = mg.tensor(np.ones((4, 3)), requires_grad=True)
+    b = mg.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"AddWithoutSumTo.backward returned a gradient of shape \(4, 3\) "
+                                           r"for input 1, which has shape \(3,\)"):
+        AddWithoutSumTo()(a, b).sum().backward()
+    with pytest.raises(RuntimeError, match="AddWithoutSumTo.backward"):
+        mg.grad(AddWithoutSumTo()(a, b).sum(), b)
+    assert b.grad is None
+
+
 def test_gradcheck_catches_a_wrong_backward():
     with pytest.raises(GradcheckError, match=r"input 0 \(shape \(3,\)\) at index \(0,\): analytic .*, numeric"):
         gradcheck(lambda x: BrokenExp()(x), [np.array([0.1, 0.5, 1.0])])

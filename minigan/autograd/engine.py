@@ -110,6 +110,20 @@ def _own_array(grad, leaf_buffers):
     return Tensor._from_data(array)
 
 
+def _check_gradient_shape(fn, index, tensor, grad):
+    """A clear error if ``fn.backward`` returned a gradient whose shape is not its input's.
+
+    dL/dx has the shape of x, always. A backward that forgets to sum a broadcast gradient back
+    (``sum_to``) returns the *output's* shape instead; caught here, the error names the Function,
+    while left alone it would surface much later, deep inside an optimizer step.
+    """
+    if grad.shape != tensor.shape:
+        raise RuntimeError(
+            f"{fn.name}.backward returned a gradient of shape {grad.shape} for input {index}, which has shape "
+            f"{tensor.shape}: each gradient must have its input's shape (sum a broadcast one back with sum_to)"
+        )
+
+
 def _run(outputs, grad_outputs, retain_graph, create_graph, targets=None):
     """The shared walk. Leaves' gradients go to ``.grad``, or, with ``targets``, into the returned dict."""
     node_grads = {}  # id(Function) -> gradient of its output, summed over all uses
@@ -150,8 +164,9 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, targets=None):
             input_grads = _as_tuple(fn.backward(grad_output))
             if len(input_grads) != len(fn.inputs):
                 raise RuntimeError(f"{fn.name}.backward returned {len(input_grads)} gradients for {len(fn.inputs)} inputs")
-            for tensor, g, want in zip(fn.inputs, input_grads, wanted):
+            for i, (tensor, g, want) in enumerate(zip(fn.inputs, input_grads, wanted)):
                 if want and g is not None:
+                    _check_gradient_shape(fn, i, tensor, g)
                     deliver(tensor, g)
             if not retain_graph:
                 fn.release()
