@@ -10,6 +10,7 @@ import os
 import socket
 import sys
 import threading
+import urllib.error
 
 import numpy as np
 import pytest
@@ -278,6 +279,21 @@ def test_when_every_mirror_fails_nothing_is_left_in_the_cache(tmp_path, mirror, 
     assert _cache_files(tmp_path, "fashion-mnist") == []
 
 
+def test_a_host_name_that_does_not_resolve_is_not_asked_again(tmp_path, monkeypatch):
+    asked, waits = [], []
+
+    def no_such_host(request, timeout):
+        asked.append(request.full_url)
+        raise urllib.error.URLError(socket.gaierror(socket.EAI_NONAME, "Name or service not known"))
+
+    monkeypatch.setattr(download.urllib.request, "urlopen", no_such_host)
+    monkeypatch.setattr(download.time, "sleep", waits.append)
+    urls = ["http://mirror-a.invalid/f", "http://mirror-b.invalid/f"]
+    with pytest.raises(DownloadError, match=r"\(2 tries; last: http://mirror-b.invalid/f: .*not known\)"):
+        download.download(urls, str(tmp_path / "f"), verify=read_idx, progress=False)
+    assert asked == urls and waits == []                      # one try per mirror, no waiting
+
+
 def test_download_false_never_asks_a_mirror(mirror):
     _serve_split(mirror, "good")
     with pytest.raises(DataUnavailableError, match="download=False"):
@@ -419,6 +435,21 @@ def test_mode_counter_sees_mode_collapse():
     assert count_covered_modes(centres + [0.061, 0], centres, std=0.02) == (0, 0.0)  # just beyond 3 std
     assert count_covered_modes(centres + [0.059, 0], centres, std=0.02) == (8, 1.0)  # just within
     assert count_covered_modes(centres + [0.059, 0], centres, std=0.02, threshold=2).covered == 0
+
+
+def test_min_fraction_counts_only_modes_that_hold_that_share_of_the_samples():
+    centres = ring_centres()
+    # 94 samples on mode 0, 5 on mode 1, 1 on mode 2: all three are reached, two hold 5%, one holds 1%
+    samples = centres[np.repeat([0, 1, 2], [94, 5, 1])]
+    assert count_covered_modes(samples, centres, std=0.02) == (3, 1.0)
+    assert count_covered_modes(samples, centres, std=0.02, min_fraction=0.01).covered == 3
+    assert count_covered_modes(samples, centres, std=0.02, min_fraction=0.05).covered == 2
+    assert count_covered_modes(samples, centres, std=0.02, min_fraction=0.051).covered == 1
+    spray = np.random.default_rng(0).uniform(-2.5, 2.5, (5000, 2))      # reaches modes by luck, holds none
+    assert count_covered_modes(spray, centres, std=0.02).covered > 0
+    assert count_covered_modes(spray, centres, std=0.02, min_fraction=0.01).covered == 0
+    with pytest.raises(ValueError, match="min_fraction must be in"):
+        count_covered_modes(samples, centres, std=0.02, min_fraction=2)
 
 
 def test_spiral_stays_within_its_radius():

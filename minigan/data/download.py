@@ -8,12 +8,13 @@ process is killed midway or the connection drops. A failed attempt deletes its t
 
 Each mirror gets ``ATTEMPTS_PER_MIRROR`` tries, ``RETRY_WAIT_S`` apart, every network operation
 giving up after ``TIMEOUT_S`` seconds. An HTTP 4xx answer (404: the mirror does not have the
-file) moves on to the next mirror at once. Only the standard library's ``urllib`` is used.
+file) or a host name that does not exist moves on to the next mirror at once. Only the standard library's ``urllib`` is used.
 """
 from __future__ import annotations
 
 import http.client
 import os
+import socket
 import tempfile
 import time
 import urllib.error
@@ -50,6 +51,8 @@ def download(urls, destination: str, verify, progress: bool = True) -> str:
                     break  # the mirror does not have the file: asking again will not help
             except (OSError, ValueError, http.client.HTTPException) as err:  # unreachable, cut short, bad file
                 last_error = f"{url}: {_reason(err)}"
+                if _unknown_host(err):
+                    break  # the name does not resolve (offline, or a typo): asking again will not help
             if attempt + 1 < ATTEMPTS_PER_MIRROR:
                 time.sleep(RETRY_WAIT_S)
     name = os.path.basename(destination)
@@ -78,6 +81,17 @@ def _fetch_atomically(url: str, destination: str, verify, progress: bool) -> Non
     finally:
         if os.path.exists(partial):
             os.remove(partial)
+
+
+def _unknown_host(err: Exception) -> bool:
+    """True when DNS answered that the mirror's host name does not exist (``EAI_NONAME``).
+
+    A machine without network access gets this answer at once for every name. It is not a
+    passing failure ("temporary failure in name resolution" is ``EAI_AGAIN``, which is retried),
+    so waiting to ask again would only make every offline ``load_mnist`` call slower.
+    """
+    reason = err.reason if isinstance(err, urllib.error.URLError) else err
+    return isinstance(reason, socket.gaierror) and reason.errno == socket.EAI_NONAME
 
 
 def _reason(err: Exception) -> str:

@@ -22,7 +22,7 @@ import numpy
 
 
 class ModeCoverage(NamedTuple):
-    covered: int  # how many modes have at least one sample within threshold * std
+    covered: int  # how many modes have at least one sample (or min_fraction of them) within threshold * std
     high_quality: float  # the fraction of samples within threshold * std of some mode
 
 
@@ -73,10 +73,20 @@ def spiral(n: int, rng, turns: float = 1.5, radius: float = 2.0, noise: float = 
     return (points + noise * rng.standard_normal((n, 2))).astype(numpy.float32)
 
 
-def count_covered_modes(samples, centres, std: float, threshold: float = 3.0) -> ModeCoverage:
-    """How many modes the samples reach, and the fraction of samples near some mode (see the module notes)."""
+def count_covered_modes(samples, centres, std: float, threshold: float = 3.0,
+                        min_fraction: float = 0.0) -> ModeCoverage:
+    """How many modes the samples reach, and the fraction of samples near some mode (see the module notes).
+
+    By default one sample within ``threshold * std`` covers a mode, as in the papers -- which a
+    generator spraying points everywhere passes by luck. ``min_fraction`` asks more: a mode counts
+    only if at least that fraction of all samples lies near it (0.01: the mode holds 1% of them).
+    """
+    if not 0 <= min_fraction <= 1:
+        raise ValueError(f"count_covered_modes: min_fraction must be in [0, 1], got {min_fraction}")
     centres = numpy.asarray(centres, dtype=numpy.float64).reshape(len(centres), -1)  # (modes, d), also for 1-D
     samples = numpy.asarray(samples, dtype=numpy.float64).reshape(-1, centres.shape[1])
     distances = numpy.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=2)  # (samples, modes)
     close = distances <= threshold * std
-    return ModeCoverage(int(close.any(axis=0).sum()), float(close.any(axis=1).mean()) if len(samples) else 0.0)
+    needed = max(1.0, min_fraction * len(samples))  # samples a mode must hold to count as covered
+    covered = int((close.sum(axis=0) >= needed).sum())
+    return ModeCoverage(covered, float(close.any(axis=1).mean()) if len(samples) else 0.0)
