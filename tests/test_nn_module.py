@@ -120,6 +120,24 @@ def test_to_moves_in_place():
         model.to("no-such-device")
 
 
+def test_double_and_float_cast_floating_tensors_in_place():
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    model.register_buffer("steps", mg.tensor(np.array([7])))
+    x = mg.randn(5, 3)
+    model(x).sum().backward()
+    weight, before = model[0].weight, model[0].weight.numpy().copy()
+    assert model.double() is model and model[0].weight is weight
+    integers = (model.steps, model[1].num_batches_tracked)
+    floats = [t for t in list(model.parameters()) + list(model.buffers()) if all(t is not i for i in integers)]
+    assert len(floats) == 6 and all(t.dtype == np.float64 for t in floats)   # 4 parameters, 2 running stats
+    assert all(p.grad.dtype == np.float64 for p in model.parameters())
+    assert all(i.dtype.kind == "i" for i in integers)
+    np.testing.assert_array_equal(weight.numpy(), before)
+    assert model(x.double()).dtype == np.float64
+    assert model.float() is model and all(t.dtype == np.float32 for t in floats)
+
+
 def test_state_dict_holds_copies_and_round_trips():
     mg.manual_seed(0)
     source = Model()

@@ -216,6 +216,26 @@ class Module:
                 tensor.grad = Tensor._from_data(backend.to_device(tensor.grad.data, device))
         return self
 
+    def double(self):
+        """Cast every floating-point parameter and buffer to float64 in place; returns self.
+
+        For checking gradients of a whole model against finite differences, which need float64
+        (``minigan.gradcheck``). Integer buffers (a step counter, say) keep their dtype.
+        """
+        return self._cast_floats(numpy.float64)
+
+    def float(self):
+        """Cast every floating-point parameter and buffer to float32 (minigan's default) in place; returns self."""
+        return self._cast_floats(numpy.float32)
+
+    def _cast_floats(self, dtype):
+        for tensor in list(self.parameters()) + list(self.buffers()):
+            if tensor.dtype.kind == "f":
+                tensor.data = tensor.data.astype(dtype, copy=False)
+                if tensor.grad is not None:
+                    tensor.grad = Tensor._from_data(tensor.grad.data.astype(dtype, copy=False))
+        return self
+
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> OrderedDict:
         """Every parameter and buffer as a NumPy array *copy*, by dotted name: ready for ``numpy.savez``."""
