@@ -137,7 +137,7 @@ class DCGANDiscriminator(nn.Module):
         if self.num_classes and labels is None:
             raise ValueError("DCGANDiscriminator: this discriminator is conditional; call it as D(x, labels)")
         if self.num_classes and self.conditioning == "concat":
-            x = concatenate([x, self._label_planes(labels, x)], axis=1)
+            x = concatenate([x, self.label_planes(labels, x)], axis=1)
         h = leaky_relu(self.conv1(x), 0.2)
         h = leaky_relu(self.norm2(self.conv2(h)), 0.2).flatten(1)
         logits = self.fc(h)
@@ -145,8 +145,11 @@ class DCGANDiscriminator(nn.Module):
             logits = logits + (self.embed(labels) * h).sum(axis=1, keepdims=True)
         return logits
 
-    def _label_planes(self, labels, x):
-        """One constant image plane per class: 1 on the plane of each sample's label, 0 elsewhere."""
+    def label_planes(self, labels, x):
+        """What ``conditioning="concat"`` stacks onto images x (N, C, H, W): (N, num_classes, H, W) planes.
+
+        One constant plane per class: all ones on the plane of each sample's label, zeros elsewhere.
+        """
         n, _, height, width = x.shape
         planes = x.xp.zeros((n, self.num_classes, height, width), dtype=x.dtype)
         planes[x.xp.arange(n), labels.data] = 1
