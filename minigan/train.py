@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--width", type=int, default=64, help="DCGAN channel width (64 = the reference DCGAN)")
     model.add_argument("--n-critic", type=int, default=None, help="D steps per G step (default: 5 for wgan/wgan-gp, else 1)")
     model.add_argument("--gp-weight", type=float, default=10.0, help="lambda of the WGAN-GP gradient penalty")
+    model.add_argument("--gp-one-sided", action="store_true",
+                       help="penalise only critic gradient norms above 1: max(0, |grad| - 1)^2")
     model.add_argument("--r1-gamma", type=float, default=0.0, help="gamma of the R1 penalty on real data (0 = off)")
     model.add_argument("--ema-decay", type=float, default=0.999, help="EMA of G's weights for samples (0 = off)")
     optimizer = parser.add_argument_group("optimization")
@@ -164,6 +166,7 @@ class Run:
             optim.Adam(generator.parameters(), lr=settings["lr_g"], betas=betas),
             optim.Adam(discriminator.parameters(), lr=settings["lr_d"], betas=betas),
             loss=settings["loss"], n_critic=settings["n_critic"], gp_weight=settings["gp_weight"],
+            gp_one_sided=settings["gp_one_sided"],
             r1_gamma=settings["r1_gamma"], ema_decay=settings["ema_decay"] or None,
             conditional=settings["conditional"])
         # The fixed latent batch of the sample grids: its own seed, so it never disturbs training.
@@ -309,7 +312,8 @@ def main(argv=None) -> int:
         from_command_line = {k: settings[k] for k in RUN_LENGTH_AND_PLACE if settings[k] is not None}
         if args.steps is not None or args.epochs is not None:  # a new length replaces the old one
             from_command_line.update(steps=args.steps, epochs=args.epochs)
-        settings = {**saved, **from_command_line}
+        # A setting newer than the saved run is absent from its config.json: it keeps its default.
+        settings = {**settings, **saved, **from_command_line}
     elif os.path.exists(os.path.join(settings["out"], "checkpoint.npz")):
         raise SystemExit(f"error: {settings['out']} already holds a run; pass --resume to continue it or --out elsewhere")
     os.makedirs(os.path.join(settings["out"], "samples"), exist_ok=True)

@@ -82,6 +82,18 @@ def test_r1_penalty_is_added():
     assert stats["penalty"] > 0
 
 
+def test_one_sided_gradient_penalty_ignores_a_critic_flatter_than_one():
+    def flat_critic_trainer(**options):
+        trainer = _toy_trainer(loss="wgan-gp", **options)
+        for p in trainer.discriminator.parameters():
+            p.data *= 1e-3          # input gradients of norm << 1 everywhere
+        return trainer
+
+    two_sided = flat_critic_trainer().step(_real())["penalty"]
+    one_sided = flat_critic_trainer(gp_one_sided=True).step(_real())["penalty"]
+    assert two_sided == pytest.approx(10.0, rel=1e-3) and one_sided == 0.0
+
+
 def test_resume_continues_bit_identically():
     trainer = _toy_trainer(loss="wgan-gp", n_critic=2, ema_decay=0.99, seed=3)
     for i in range(3):

@@ -77,6 +77,26 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch
     assert int(load_checkpoint(out / "checkpoint.npz")["step"]) == 2
 
 
+def test_one_sided_gp_reaches_the_trainer_and_older_runs_resume_with_the_default(tmp_path, monkeypatch):
+    made = []
+    init = GANTrainer.__init__
+
+    def recording(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(GANTrainer, "__init__", recording)
+    out = tmp_path / "run"
+    common = ["ring", "--loss", "wgan-gp", "--n-critic", "1", "--out", str(out), "--no-progress"]
+    assert train.main(common + ["--steps", "2", "--gp-one-sided"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["gp_one_sided"] and made[-1].gp_one_sided
+    del config["gp_one_sided"]                              # a run saved before the option existed
+    (out / "config.json").write_text(json.dumps(config))
+    assert train.main(["ring", "--resume", "--steps", "4", "--out", str(out), "--no-progress"]) == 0
+    assert made[-1].gp_one_sided is False and json.loads((out / "config.json").read_text())["gp_one_sided"] is False
+
+
 def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path):
     """A real SIGINT to a real process: it finishes its step, saves, exits 130; --resume completes the run."""
     out = tmp_path / "run"
@@ -119,7 +139,7 @@ def test_help_lists_the_options():
                             env={**os.environ}, timeout=120)
     assert result.returncode == 0
     for option in ("--loss", "--spectral-norm", "--conditional", "--steps", "--epochs", "--batch-size", "--lr-g",
-                   "--beta1", "--n-critic", "--latent-dim", "--seed", "--device", "--out", "--resume"):
+                   "--beta1", "--n-critic", "--gp-one-sided", "--latent-dim", "--seed", "--device", "--out", "--resume"):
         assert option in result.stdout
 
 

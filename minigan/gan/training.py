@@ -49,6 +49,8 @@ class GANTrainer:
         latent_dim: size of z (default: ``generator.latent_dim``).
         n_critic: D steps per G step (5 is usual for WGAN and WGAN-GP, 1 otherwise).
         gp_weight: lambda of the WGAN-GP gradient penalty (used with "wgan-gp").
+        gp_one_sided: penalise only gradient norms above 1, max(0, ||grad|| - 1)^2, instead of
+            every deviation from 1 (see :func:`gradient_penalty`).
         clip_value: c of WGAN weight clipping (used with "wgan").
         r1_gamma: gamma of the R1 penalty on real data, for any loss (0 = off).
         ema_decay: keep an exponential moving average of G's weights in ``ema_generator``
@@ -57,8 +59,8 @@ class GANTrainer:
     """
 
     def __init__(self, generator, discriminator, g_optimizer, d_optimizer, loss="ns", loss_options=None,
-                 latent_dim=None, n_critic=1, gp_weight=10.0, clip_value=0.01, r1_gamma=0.0, ema_decay=None,
-                 conditional=False):
+                 latent_dim=None, n_critic=1, gp_weight=10.0, gp_one_sided=False, clip_value=0.01, r1_gamma=0.0,
+                 ema_decay=None, conditional=False):
         if n_critic < 1:
             raise ValueError(f"GANTrainer: n_critic must be at least 1, got {n_critic}")
         self.generator, self.discriminator = generator, discriminator
@@ -66,6 +68,7 @@ class GANTrainer:
         self.loss = get_loss(loss, **(loss_options or {}))
         self.latent_dim = latent_dim if latent_dim is not None else generator.latent_dim
         self.n_critic, self.gp_weight, self.clip_value, self.r1_gamma = n_critic, gp_weight, clip_value, r1_gamma
+        self.gp_one_sided = gp_one_sided
         self.conditional = conditional
         self.ema_decay = ema_decay
         self.ema_generator = None
@@ -120,7 +123,7 @@ class GANTrainer:
         d_loss = self.loss.d_loss(real_logits, fake_logits)
         penalty = 0.0
         if self.loss.critic_constraint == "gradient-penalty":
-            penalty = self.gp_weight * gradient_penalty(critic, real, fake)
+            penalty = self.gp_weight * gradient_penalty(critic, real, fake, one_sided=self.gp_one_sided)
         if self.r1_gamma:
             penalty = penalty + self.r1_gamma / 2 * r1_penalty(critic, real)
         self.d_optimizer.zero_grad()
