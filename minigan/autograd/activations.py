@@ -20,6 +20,7 @@ from ..backend import array_module
 from .arithmetic import where
 from .function import Function
 from .reductions import _normalize_axis
+from .select import select
 from .tensor import as_tensor
 
 
@@ -36,7 +37,7 @@ class LeakyReLU(Function):
         self.slope = slope
 
     def forward(self, x):
-        return array_module(x).where(x > 0, x, x * x.dtype.type(self.slope))
+        return select(x > 0, x, x * x.dtype.type(self.slope))
 
     def backward(self, grad):
         return where(self.inputs[0].data > 0, grad, grad * self.slope)
@@ -47,7 +48,7 @@ class Sigmoid(Function):
         # exp of a negative number never overflows: use exp(-|x|) on both sides.
         xp = array_module(x)
         e = xp.exp(-abs(x))
-        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return select(x >= 0, 1 / (1 + e), e / (1 + e))
 
     def backward(self, grad):
         y = self.output()

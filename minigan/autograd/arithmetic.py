@@ -14,6 +14,7 @@ import numpy
 from ..backend import array_module
 from .function import Function
 from .reductions import sum_to
+from .select import select
 from .tensor import Tensor, as_tensor
 
 
@@ -154,7 +155,7 @@ class Where(Function):
         self.condition = condition
 
     def forward(self, a, b):
-        return array_module(a).where(self.condition, a, b)
+        return select(self.condition, a, b)
 
     def backward(self, grad):
         a, b = self.inputs
