@@ -1,5 +1,8 @@
 """Time minigan's CPU kernels against the obvious NumPy code, at DCGAN layer sizes.
 
+The kernels of ``minigan.kernels``, and ``minigan.autograd.select`` (the branch-free ``numpy.where``
+behind ReLU's and LeakyReLU's passes) on the sign of a normal batch, the mask those layers see.
+
     python benchmarks/bench_kernels.py            # warm timings (compile excluded)
     python benchmarks/bench_kernels.py --cold     # also time the first calls with an empty JIT cache
     python benchmarks/bench_kernels.py --threads  # also: would parallel=True pay for im2col/col2im?
@@ -54,8 +57,15 @@ def numpy_batch_norm_backward(dy, x, mean, inv_std, weight):
 
 def cases(kernels, rng):
     """(name, minigan call, NumPy call) for every benchmarked kernel and shape."""
+    from minigan.autograd.select import select
+
     def image(*shape):
         return rng.standard_normal(shape).astype(np.float32)
+
+    for shape in [(64, 64, 14, 14), (64, 128, 7, 7)]:
+        sign, grad = image(*shape) > 0, image(*shape)
+        yield (f"select (where) {shape}", lambda c=sign, g=grad, gs=0.2 * grad: select(c, g, gs),
+               lambda c=sign, g=grad, gs=0.2 * grad: np.where(c, g, gs))
 
     for x_shape in [(64, 64, 14, 14), (64, 1, 28, 28)]:
         x = image(*x_shape)
