@@ -8,7 +8,8 @@ process is killed midway or the connection drops. A failed attempt deletes its t
 
 Each mirror gets ``ATTEMPTS_PER_MIRROR`` tries, ``RETRY_WAIT_S`` apart, every network operation
 giving up after ``TIMEOUT_S`` seconds. An HTTP 4xx answer (404: the mirror does not have the
-file) or a host name that does not exist moves on to the next mirror at once. Only the standard library's ``urllib`` is used.
+file) or a host name that does not exist moves on to the next mirror at once. Only the standard
+library's ``urllib`` is used.
 """
 from __future__ import annotations
 

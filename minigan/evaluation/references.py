@@ -42,7 +42,7 @@ def gaussian_blur(images, sigma) -> numpy.ndarray:
 
 
 def reference_sets(train_images, train_labels, n, rng) -> dict:
-    """The reference sets above, N images each, as float32 (N, 1, 28, 28) in [-1, 1], by row name.
+    """The reference sets above, N images (N, 1, 28, 28) each with pixels in [-1, 1], by row name.
 
     ``train_images`` are uint8 digits (N, 28, 28) with their ``train_labels``; the single class is
     the class of the first one. ``rng`` (a NumPy Generator) draws every random choice.
