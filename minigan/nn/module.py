@@ -210,11 +210,7 @@ class Module:
 
         Create the optimizer after moving the model: its state lives on the device of the parameters.
         """
-        for tensor in list(self.parameters()) + list(self.buffers()):
-            tensor.data = backend.to_device(tensor.data, device)
-            if tensor.grad is not None:
-                tensor.grad = Tensor._from_data(backend.to_device(tensor.grad.data, device))
-        return self
+        return self._convert_tensors(lambda array: backend.to_device(array, device))
 
     def double(self):
         """Cast every floating-point parameter and buffer to float64 in place; returns self.
@@ -222,18 +218,20 @@ class Module:
         For checking gradients of a whole model against finite differences, which need float64
         (``minigan.gradcheck``). Integer buffers (a step counter, say) keep their dtype.
         """
-        return self._cast_floats(numpy.float64)
+        return self._convert_tensors(lambda array: array.astype(numpy.float64, copy=False), floats_only=True)
 
     def float(self):
         """Cast every floating-point parameter and buffer to float32 (minigan's default) in place; returns self."""
-        return self._cast_floats(numpy.float32)
+        return self._convert_tensors(lambda array: array.astype(numpy.float32, copy=False), floats_only=True)
 
-    def _cast_floats(self, dtype):
+    def _convert_tensors(self, convert, floats_only=False):
+        """Replace the array of every parameter and buffer, and of its ``.grad``, by ``convert(array)``."""
         for tensor in list(self.parameters()) + list(self.buffers()):
-            if tensor.dtype.kind == "f":
-                tensor.data = tensor.data.astype(dtype, copy=False)
-                if tensor.grad is not None:
-                    tensor.grad = Tensor._from_data(tensor.grad.data.astype(dtype, copy=False))
+            if floats_only and tensor.dtype.kind != "f":
+                continue
+            tensor.data = convert(tensor.data)
+            if tensor.grad is not None:
+                tensor.grad = Tensor._from_data(convert(tensor.grad.data))
         return self
 
     # ------------------------------------------------------------------ checkpoints
