@@ -92,7 +92,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, max_elementwise=512, n
         if not tensor.requires_grad:
             continue
         expected = analytic[id(tensor)]  # its shape is the input's: the engine checks every backward's shapes
-        if tensor.size <= max_elementwise:
+        if tensor.numel() <= max_elementwise:
             for index in numpy.ndindex(*tensor.shape):
                 direction = numpy.zeros(tensor.shape)
                 direction[index] = 1.0

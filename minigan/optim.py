@@ -7,7 +7,9 @@ estimates). One training step is
     optimizer.zero_grad(); loss.backward(); optimizer.step()
 
 ``step()`` reads every ``param.grad`` and changes ``param.data`` in place, without recording a
-graph. A parameter whose ``grad`` is None took no part in the loss: it is skipped, and its state
+graph. Assigning ``param.data`` (``param.data -= ...``) counts as an in-place change of the
+parameter (its ``_version`` goes up), so a backward pass through a graph recorded *before* the step
+is refused with a clear error instead of silently using the new weights, as in PyTorch. A parameter whose ``grad`` is None took no part in the loss: it is skipped, and its state
 (Adam's step count included) does not advance.
 
 **Checkpoints without pickle.** ``state_dict()`` returns a *flat* dict whose values are NumPy
@@ -31,6 +33,7 @@ import numpy
 
 from . import backend
 from .autograd import Tensor, no_grad
+from .nn.module import _zero_gradients
 
 _REQUIRED = object()  # marks a hyper-parameter without a default (SGD's lr)
 
@@ -69,11 +72,10 @@ class Optimizer:
                 raise TypeError(f"{type(self).__name__}: hyper-parameter {name!r} has no default; pass it")
         self.param_groups.append(full)
 
-    def zero_grad(self) -> None:
-        """Forget all gradients (set them to None), before the next ``backward()``."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                p.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget all gradients before the next ``backward()``: set them to None (PyTorch's default), or
+        to zeros in place with ``set_to_none=False``."""
+        _zero_gradients(self._all_params(), set_to_none)
 
     @no_grad()
     def step(self) -> None:

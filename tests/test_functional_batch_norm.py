@@ -91,7 +91,8 @@ def test_float32_stays_float32_and_large_offsets_are_stable():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: batch_norm(mg.zeros(2, 3, 4)), r"batch_norm: expected input of shape \(N, C\) or \(N, C, H, W\), got \(2, 3, 4\)"),
+    (lambda: batch_norm(mg.zeros(6)), r"batch_norm: expected input of shape \(N, C\), \(N, C, L\) or \(N, C, H, W\), got \(6,\)"),
+    (lambda: batch_norm(mg.zeros(2, 3), mg.zeros(3), mg.ones(3), momentum=None), r"momentum=None .* nn.BatchNorm1d/2d"),
     (lambda: batch_norm(mg.zeros(2, 3), weight=mg.ones(4)), r"batch_norm: input \(2, 3\) has 3 channels, but weight has shape \(4,\)"),
     (lambda: batch_norm(mg.zeros(1, 3)), r"more than one value per channel, got input shape \(1, 3\)"),
     (lambda: batch_norm(mg.zeros(2, 3), training=False), r"eval mode .* needs running_mean and running_var"),

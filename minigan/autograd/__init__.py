@@ -14,7 +14,10 @@ from .engine import backward, grad
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .reductions import broadcast_to, max, mean, min, norm, std, sum, sum_to, var
-from .shape import concatenate, getitem, pad, reshape, stack, to_device, transpose, unsqueeze
+from .shape import (
+    cat, chunk, clone, concatenate, expand, flatten, getitem, pad, permute, reshape, squeeze, stack, to_device,
+    transpose, unsqueeze,
+)
 from .tensor import Tensor, as_tensor
 
 __all__ = [
@@ -23,6 +26,7 @@ __all__ = [
     "backward", "grad", "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled",
     "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "maximum", "minimum", "where", "clip",
     "matmul", "astype", "sum", "mean", "max", "min", "var", "std", "norm", "broadcast_to", "sum_to",
-    "reshape", "transpose", "getitem", "concatenate", "stack", "unsqueeze", "pad", "to_device",
+    "reshape", "transpose", "permute", "flatten", "getitem", "concatenate", "cat", "stack", "chunk", "squeeze",
+    "unsqueeze", "expand", "clone", "pad", "to_device",
     "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "log_sigmoid", "log_softmax", "softmax",
 ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 from ..backend import array_module
 from .arithmetic import where
 from .function import Function
+from .names import accepts_torch_names
 from .reductions import _normalize_axis
 from .select import select
 from .tensor import as_tensor
@@ -44,6 +45,9 @@ class LeakyReLU(Function):
 
 
 class Sigmoid(Function):
+    saved_inputs = ()  # the derivative y (1 - y) needs only the output
+    saves_output = True
+
     def forward(self, x):
         # exp of a negative number never overflows: use exp(-|x|) on both sides.
         xp = array_module(x)
@@ -56,6 +60,9 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
+    saved_inputs = ()
+    saves_output = True
+
     def forward(self, x):
         return array_module(x).tanh(x)
 
@@ -75,6 +82,9 @@ class Softplus(Function):
 
 class LogSoftmax(Function):
     """log softmax(x) = x - logsumexp(x), with the max subtracted first so exp never overflows."""
+
+    saved_inputs = ()
+    saves_output = True
 
     def __init__(self, axis):
         self.axis = axis
@@ -114,11 +124,13 @@ def log_sigmoid(x):
     return -softplus(-as_tensor(x))
 
 
+@accepts_torch_names
 def log_softmax(x, axis=-1):
     x = as_tensor(x)
     (axis,) = _normalize_axis(axis, x.ndim)
     return LogSoftmax(axis)(x)
 
 
+@accepts_torch_names
 def softmax(x, axis=-1):
     return log_softmax(x, axis).exp()

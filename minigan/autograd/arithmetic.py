@@ -32,6 +32,8 @@ def _operands(a, b, op_name):
 
 
 class Add(Function):
+    saved_inputs = ()  # the gradient only needs the shapes
+
     def forward(self, a, b):
         return a + b
 
@@ -41,6 +43,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    saved_inputs = ()
+
     def forward(self, a, b):
         return a - b
 
@@ -74,6 +78,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    saved_inputs = ()
+
     def forward(self, a):
         return -a
 
@@ -83,6 +89,8 @@ class Neg(Function):
 
 class Pow(Function):
     """a ** b: d/da = b * a^(b-1), d/db = log(a) * a^b."""
+
+    saves_output = True
 
     def forward(self, a, b):
         return a ** b
@@ -96,6 +104,9 @@ class Pow(Function):
 
 class Exp(Function):
     """d exp(a)/da = exp(a): the output itself."""
+
+    saved_inputs = ()
+    saves_output = True
 
     def forward(self, a):
         return array_module(a).exp(a)
@@ -114,6 +125,9 @@ class Log(Function):
 
 class Sqrt(Function):
     """d sqrt(a)/da = 1 / (2 sqrt(a))."""
+
+    saved_inputs = ()
+    saves_output = True
 
     def forward(self, a):
         return array_module(a).sqrt(a)
@@ -150,6 +164,8 @@ class Maximum(Function):
 
 class Where(Function):
     """``condition ? a : b`` elementwise; the condition is a constant boolean array."""
+
+    saved_inputs = ()
 
     def __init__(self, condition):
         self.condition = condition
@@ -193,13 +209,15 @@ class MatMul(Function):
 
     def backward(self, grad):
         a, b = self.inputs
-        da = sum_to(grad @ b.transpose(_swap_last_two(b.ndim)), a.shape) if self.needs_input_grad[0] else None
-        db = sum_to(a.transpose(_swap_last_two(a.ndim)) @ grad, b.shape) if self.needs_input_grad[1] else None
+        da = sum_to(grad @ b.transpose(-1, -2), a.shape) if self.needs_input_grad[0] else None
+        db = sum_to(a.transpose(-1, -2) @ grad, b.shape) if self.needs_input_grad[1] else None
         return da, db
 
 
 class AsType(Function):
     """Change the dtype; the gradient is converted back to the input's dtype."""
+
+    saved_inputs = ()
 
     def __init__(self, dtype):
         self.dtype = dtype
@@ -209,10 +227,6 @@ class AsType(Function):
 
     def backward(self, grad):
         return astype(grad, self.inputs[0].dtype)
-
-
-def _swap_last_two(ndim):
-    return tuple(range(ndim - 2)) + (ndim - 1, ndim - 2)
 
 
 # ---------------------------------------------------------------------- public functions

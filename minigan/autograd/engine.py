@@ -62,7 +62,7 @@ def _default_grad_outputs(outputs, grad_outputs):
                 "it came from a Tensor with requires_grad=True (or it was computed under no_grad())"
             )
         if g is None:
-            if out.size != 1:
+            if out.numel() != 1:
                 raise RuntimeError(
                     f"backward of a non-scalar output (shape {out.shape}) needs an explicit gradient: "
                     "call out.backward(grad) with grad of the same shape, or reduce it first (e.g. .sum())"
@@ -124,6 +124,16 @@ def _check_gradient_shape(fn, index, tensor, grad):
         )
 
 
+def _matching_dtype(tensor, grad):
+    """``grad`` in ``tensor``'s dtype: dL/dx has x's dtype, as in PyTorch.
+
+    NumPy promotes float32 * float64 to float64, so the gradient flowing back to a float32 weight
+    through a float64 constant arrives as float64. Left alone, ``.grad`` -- and then Adam's state
+    -- would silently turn float64; the cast is differentiable, so second derivatives still flow.
+    """
+    return grad if grad.dtype == tensor.dtype else grad.astype(tensor.dtype)
+
+
 def _run(outputs, grad_outputs, retain_graph, create_graph, targets=None):
     """The shared walk. Leaves' gradients go to ``.grad``, or, with ``targets``, into the returned dict."""
     node_grads = {}  # id(Function) -> gradient of its output, summed over all uses
@@ -161,13 +171,14 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, targets=None):
                 for t in fn.inputs
             )
             fn.needs_input_grad = wanted
+            fn.check_saved_versions()
             input_grads = _as_tuple(fn.backward(grad_output))
             if len(input_grads) != len(fn.inputs):
                 raise RuntimeError(f"{fn.name}.backward returned {len(input_grads)} gradients for {len(fn.inputs)} inputs")
             for i, (tensor, g, want) in enumerate(zip(fn.inputs, input_grads, wanted)):
                 if want and g is not None:
                     _check_gradient_shape(fn, i, tensor, g)
-                    deliver(tensor, g)
+                    deliver(tensor, _matching_dtype(tensor, g))
             if not retain_graph:
                 fn.release()
     return target_grads

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy
 
+from ..backend import array_module
 from .function import Function
+from .names import accepts_torch_names
 from .tensor import Tensor, as_tensor
 
 
@@ -30,11 +32,12 @@ def _keepdims_shape(shape, axes):
 
 
 class BroadcastTo(Function):
+    saved_inputs = ()
+
     def __init__(self, shape):
         self.shape = tuple(shape)
 
     def forward(self, a):
-        from ..backend import array_module
         return array_module(a).broadcast_to(a, self.shape)
 
     def backward(self, grad):
@@ -43,6 +46,8 @@ class BroadcastTo(Function):
 
 class SumTo(Function):
     """Sum a broadcast array back down to ``shape`` (the reverse of NumPy broadcasting)."""
+
+    saved_inputs = ()
 
     def __init__(self, shape):
         self.shape = tuple(shape)
@@ -58,6 +63,8 @@ class SumTo(Function):
 
 
 class Sum(Function):
+    saved_inputs = ()
+
     def __init__(self, axes, keepdims):
         self.axes, self.keepdims = axes, keepdims
 
@@ -72,6 +79,8 @@ class Sum(Function):
 class Max(Function):
     """Maximum over axes. The gradient goes to the maximal entries, split equally among ties."""
 
+    saves_output = True
+
     def __init__(self, axes, keepdims):
         self.axes, self.keepdims = axes, keepdims
 
@@ -84,6 +93,32 @@ class Max(Function):
         is_max = a.data == self._output_data.reshape(kept)
         share = is_max / is_max.sum(axis=self.axes, keepdims=True)
         return broadcast_to(grad.reshape(kept), a.shape) * Tensor._from_data(share.astype(grad.dtype))
+
+
+class Norm(Function):
+    """Euclidean norm over axes, n = sqrt(sum(a^2)), with dn/da = a / n -- and 0 where n = 0.
+
+    At a = 0 the norm has no derivative (a cone's tip); PyTorch, like every subgradient method,
+    takes 0 there, where the plain formula a / n would give 0/0 = NaN. Gradient penalties hit
+    exactly this point when a critic's gradient vanishes.
+    """
+
+    saves_output = True
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, a):
+        xp = array_module(a)
+        return xp.sqrt((a * a).sum(axis=self.axes, keepdims=self.keepdims))
+
+    def backward(self, grad):
+        from .arithmetic import where
+        a = self.inputs[0]
+        kept = _keepdims_shape(a.shape, self.axes)
+        n = self.output().reshape(kept)
+        safe_n = where(n.data == 0, as_tensor(1.0, like=n), n)  # a = 0 wherever n = 0, so a / 1 = 0 there
+        return a * (grad.reshape(kept) / safe_n)
 
 
 def broadcast_to(a, shape):
@@ -104,6 +139,7 @@ def sum_to(a, shape):
     return a if a.shape == shape else SumTo(shape)(a)
 
 
+@accepts_torch_names
 def sum(a, axis=None, keepdims=False):
     a = as_tensor(a)
     return Sum(_normalize_axis(axis, a.ndim), keepdims)(a)
@@ -116,37 +152,51 @@ def _count(a, axes):
     return count
 
 
+@accepts_torch_names
 def mean(a, axis=None, keepdims=False):
     a = as_tensor(a)
     axes = _normalize_axis(axis, a.ndim)
     return sum(a, axes, keepdims) / _count(a, axes)
 
 
+@accepts_torch_names
 def max(a, axis=None, keepdims=False):
     a = as_tensor(a)
-    if a.size == 0:
+    if a.numel() == 0:
         raise ValueError(f"max: cannot reduce an empty tensor of shape {a.shape}")
     return Max(_normalize_axis(axis, a.ndim), keepdims)(a)
 
 
+@accepts_torch_names
 def min(a, axis=None, keepdims=False):
     """min(a) = -max(-a)."""
     return -max(-as_tensor(a), axis, keepdims)
 
 
-def var(a, axis=None, keepdims=False, ddof=0):
-    """Variance: mean of squared deviations; ``ddof=1`` divides by n - 1 (the unbiased estimate)."""
+@accepts_torch_names
+def var(a, axis=None, keepdims=False, correction=1, unbiased=None):
+    """Variance: the sum of squared deviations from the mean, divided by n - ``correction``.
+
+    The default ``correction=1`` (the unbiased estimate, dividing by n - 1) is **PyTorch's**, not
+    NumPy's (``numpy.var`` divides by n); ``correction=0`` gives NumPy's. ``unbiased=False`` is
+    PyTorch's older spelling of ``correction=0``.
+    """
     a = as_tensor(a)
+    if unbiased is not None:
+        correction = int(bool(unbiased))
     axes = _normalize_axis(axis, a.ndim)
     deviation = a - mean(a, axes, keepdims=True)
-    return sum(deviation * deviation, axes, keepdims) / (_count(a, axes) - ddof)
+    return sum(deviation * deviation, axes, keepdims) / (_count(a, axes) - correction)
 
 
-def std(a, axis=None, keepdims=False, ddof=0):
-    return var(a, axis, keepdims, ddof).sqrt()
+@accepts_torch_names
+def std(a, axis=None, keepdims=False, correction=1, unbiased=None):
+    """Standard deviation, sqrt(var): PyTorch's default ``correction=1`` as in :func:`var`."""
+    return var(a, axis, keepdims, correction, unbiased).sqrt()
 
 
+@accepts_torch_names
 def norm(a, axis=None, keepdims=False):
-    """Euclidean norm sqrt(sum(a^2)). Its gradient a / norm is undefined at 0: add a small eps there."""
+    """Euclidean norm sqrt(sum(a^2)) over ``axis``; its gradient is 0 where the norm is 0 (as PyTorch's)."""
     a = as_tensor(a)
-    return sum(a * a, axis, keepdims).sqrt()
+    return Norm(_normalize_axis(axis, a.ndim), keepdims)(a)

@@ -1,5 +1,5 @@
-"""Operations that move values around without changing them: reshape, transpose, indexing,
-concatenate, stack, pad, and moving between devices.
+"""Operations that move values around without changing them: reshape, permute/transpose, indexing,
+concatenate, stack, chunk, squeeze, expand, pad, clone, and moving between devices.
 
 Their derivatives only move the gradient back: a reshape's gradient is reshaped back, a transpose's
 is transposed back, and an index's gradient is *scattered* back into a zero array of the input's
@@ -11,10 +11,13 @@ import numpy
 
 from .. import backend
 from .function import Function
+from .names import accepts_torch_names
 from .tensor import Tensor, as_tensor
 
 
 class Reshape(Function):
+    saved_inputs = ()  # shape operations only need the input's shape, never its values
+
     def __init__(self, shape):
         self.shape = shape
 
@@ -25,8 +28,10 @@ class Reshape(Function):
         return grad.reshape(self.inputs[0].shape)
 
 
-class Transpose(Function):
+class Permute(Function):
     """Permute axes; the gradient is permuted back with the inverse permutation."""
+
+    saved_inputs = ()
 
     def __init__(self, axes):
         self.axes = axes
@@ -35,11 +40,13 @@ class Transpose(Function):
         return a.transpose(self.axes)
 
     def backward(self, grad):
-        return grad.transpose(tuple(numpy.argsort(self.axes)))
+        return grad.permute(tuple(int(axis) for axis in numpy.argsort(self.axes)))
 
 
 class GetItem(Function):
     """``a[index]`` with NumPy's basic and integer-array indexing."""
+
+    saved_inputs = ()
 
     def __init__(self, index):
         self.index = index
@@ -57,6 +64,8 @@ class ScatterAdd(Function):
     With an integer array that repeats an element, ``x[[0, 0]]`` uses ``x[0]`` twice, so its
     gradient receives both contributions: ``add.at`` adds instead of overwriting.
     """
+
+    saved_inputs = ()
 
     def __init__(self, index, shape):
         self.index, self.shape = index, shape
@@ -80,6 +89,8 @@ class ScatterAdd(Function):
 class Concatenate(Function):
     """Join tensors along ``axis``; each input gets back its own slice of the gradient."""
 
+    saved_inputs = ()
+
     def __init__(self, axis):
         self.axis = axis
 
@@ -98,6 +109,8 @@ class Concatenate(Function):
 class Pad(Function):
     """Pad with a constant; the gradient is the un-padded middle of the incoming gradient."""
 
+    saved_inputs = ()
+
     def __init__(self, pad_width, value):
         self.pad_width, self.value = pad_width, value
 
@@ -109,6 +122,8 @@ class Pad(Function):
 
 
 class ToDevice(Function):
+    saved_inputs = ()
+
     def __init__(self, device):
         self.device = device
 
@@ -117,6 +132,18 @@ class ToDevice(Function):
 
     def backward(self, grad):
         return to_device(grad, self.inputs[0].device)
+
+
+class Clone(Function):
+    """A copy in new memory; the gradient passes through unchanged."""
+
+    saved_inputs = ()
+
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, grad):
+        return grad
 
 
 def _is_basic(index):
@@ -137,20 +164,92 @@ def reshape(a, shape):
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     known = int(numpy.prod([n for n in shape if n != -1], dtype=numpy.int64))
     if -1 in shape:
-        fits = shape.count(-1) == 1 and known > 0 and a.size % known == 0
+        fits = shape.count(-1) == 1 and known > 0 and a.numel() % known == 0
     else:
-        fits = known == a.size
+        fits = known == a.numel()
     if not fits:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {a.shape} ({a.size} elements) into {shape}")
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {a.shape} ({a.numel()} elements) into {shape}")
     return Reshape(shape)(a)
 
 
-def transpose(a, axes=None):
+def _axis(axis, ndim, function):
+    """``axis`` as a non-negative int below ``ndim``, or a clear error naming ``function``."""
+    if not -ndim <= axis < ndim:
+        raise IndexError(f"{function}: dimension {axis} is out of range for a tensor with {ndim} dimensions")
+    return axis % ndim
+
+
+def permute(a, dims):
+    """Reorder all axes: output axis i is input axis ``dims[i]`` (NumPy's ``transpose(axes)``)."""
     a = as_tensor(a)
-    axes = tuple(reversed(range(a.ndim))) if axes is None else tuple(ax % a.ndim for ax in axes)
-    if sorted(axes) != list(range(a.ndim)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation of the {a.ndim} axes of shape {a.shape}")
-    return Transpose(axes)(a)
+    dims = tuple(int(d) % a.ndim if a.ndim else int(d) for d in dims)
+    if sorted(dims) != list(range(a.ndim)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of the {a.ndim} axes of shape {a.shape}")
+    return Permute(dims)(a)
+
+
+def transpose(a, dim0, dim1):
+    """Swap axes ``dim0`` and ``dim1``, as ``torch.transpose`` (``permute`` reorders all axes)."""
+    a = as_tensor(a)
+    order = list(range(a.ndim))
+    i, j = _axis(dim0, a.ndim, "transpose"), _axis(dim1, a.ndim, "transpose")
+    order[i], order[j] = order[j], order[i]
+    return Permute(tuple(order))(a)
+
+
+def flatten(a, start_dim=0, end_dim=-1):
+    """Merge axes ``start_dim`` to ``end_dim`` (both included) into one."""
+    a = as_tensor(a)
+    if a.ndim == 0:
+        return reshape(a, (1,))
+    start, end = _axis(start_dim, a.ndim, "flatten"), _axis(end_dim, a.ndim, "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    return reshape(a, a.shape[:start] + (-1,) + a.shape[end + 1:])
+
+
+@accepts_torch_names
+def squeeze(a, axis=None):
+    """Remove length-1 axes: all of them, or only ``axis`` (an int or tuple) where its length is 1."""
+    a = as_tensor(a)
+    if axis is None:
+        axes = {i for i, n in enumerate(a.shape) if n == 1}
+    else:
+        axes = {_axis(ax, a.ndim, "squeeze") for ax in ((axis,) if isinstance(axis, int) else axis)}
+        axes = {ax for ax in axes if a.shape[ax] == 1}  # PyTorch leaves longer axes alone
+    return reshape(a, tuple(n for i, n in enumerate(a.shape) if i not in axes))
+
+
+def expand(a, sizes):
+    """Broadcast ``a`` to ``sizes`` (new axes in front; -1 keeps an existing axis's length)."""
+    a = as_tensor(a)
+    sizes = tuple(sizes)
+    leading = len(sizes) - a.ndim
+    if leading < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes given for a tensor with {a.ndim} dimensions (shape {a.shape})")
+    shape = tuple(a.shape[i - leading] if n == -1 and i >= leading else n for i, n in enumerate(sizes))
+    if any(n < 0 for n in shape):
+        raise ValueError(f"expand: -1 is only allowed for existing axes, got sizes {sizes} for shape {a.shape}")
+    from .reductions import broadcast_to  # reductions imports this module's neighbours: import at call time
+    return broadcast_to(a, shape)
+
+
+@accepts_torch_names
+def chunk(a, chunks, axis=0):
+    """Split ``a`` into ``chunks`` pieces along ``axis``, each ceil(length / chunks) long but the last."""
+    a = as_tensor(a)
+    if not isinstance(chunks, int) or chunks < 1:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    axis = _axis(axis, a.ndim, "chunk")
+    length = a.shape[axis]
+    step = -(-length // chunks)
+    before = (slice(None),) * axis
+    return tuple(a[before + (slice(start, start + step),)] for start in range(0, length, max(step, 1)))
+
+
+def clone(a):
+    """A differentiable copy of ``a`` in new memory."""
+    return Clone()(as_tensor(a))
 
 
 def getitem(a, index):
@@ -160,7 +259,9 @@ def getitem(a, index):
         raise IndexError(f"index {index!r} does not fit a tensor of shape {a.shape}: {error}") from None
 
 
+@accepts_torch_names
 def concatenate(tensors, axis=0):
+    """Join tensors along an existing ``axis`` (``minigan.cat(tensors, dim=...)`` in PyTorch's name)."""
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("concatenate: need at least one tensor")
@@ -175,6 +276,10 @@ def concatenate(tensors, axis=0):
     return Concatenate(axis)(*tensors)
 
 
+cat = concatenate
+
+
+@accepts_torch_names
 def stack(tensors, axis=0):
     """Join same-shaped tensors along a new axis: concatenate after giving each a length-1 axis."""
     tensors = [as_tensor(t) for t in tensors]
@@ -187,6 +292,7 @@ def stack(tensors, axis=0):
     return concatenate([unsqueeze(t, axis) for t in tensors], axis)
 
 
+@accepts_torch_names
 def unsqueeze(a, axis):
     """Insert a length-1 axis at ``axis``."""
     a = as_tensor(a)

@@ -14,35 +14,64 @@ from __future__ import annotations
 import numpy
 
 from .. import backend
+from .grad_mode import is_grad_enabled, no_grad
+from .names import accepts_torch_names
 
 DEFAULT_DTYPE = numpy.float32
 
 
-def _to_array(data, dtype=None, device=None):
-    """Turn lists, scalars and arrays into an array of ``dtype`` on ``device`` (float32 by default)."""
-    device = backend.resolve_device(device)
+def _to_array(data, dtype=None, device=None, copy=True):
+    """Turn lists, scalars and arrays into an array of ``dtype`` on ``device`` (float32 for Python floats).
+
+    ``device=None`` means the array's own device for a CuPy array, the default device otherwise.
+    With ``copy=True`` the result never shares memory with ``data`` (``tensor()``); with
+    ``copy=False`` it does whenever no conversion is needed (``as_tensor()``).
+    """
     if isinstance(data, Tensor):
         data = data.data
+    if device is None and backend.is_cupy_array(data):
+        device = "cuda"
+    device = backend.resolve_device(device)
     if not (isinstance(data, numpy.ndarray) or backend.is_cupy_array(data)):
-        data = numpy.asarray(data)
+        data = numpy.array(data)  # a new array: nothing left to share
+        copy = False
         if dtype is None and data.dtype.kind == "f":
             dtype = DEFAULT_DTYPE  # Python floats become float32, like torch.tensor
     if dtype is not None and data.dtype != dtype:
-        data = data.astype(dtype)
-    return backend.to_device(data, device)
+        data, copy = data.astype(dtype), False
+    moved = backend.to_device(data, device)
+    if moved is not data:
+        copy = False  # moving between devices made a copy already
+    return moved.copy() if copy else moved
+
+
+class _VersionCounter:
+    """How many times a tensor's values were changed in place. A view shares its base's counter."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
 
 
 class Tensor:
     """An n-dimensional array with automatic differentiation.
 
     ``Tensor(data, dtype=None, device=None, requires_grad=False)``: ``data`` may be a list, a number,
-    a NumPy/CuPy array or another Tensor. Python floats become float32; NumPy arrays keep their dtype.
+    a NumPy/CuPy array or another Tensor, and is *copied*, like ``torch.tensor`` (``as_tensor``
+    shares memory instead). Python floats become float32; NumPy arrays keep their dtype.
+
+    ``.data`` is the array. Assigning ``t.data = ...`` (or ``t.data -= ...``) counts as an in-place
+    change (see ``_version``); writing into it with ``t.data[...] = values`` does not -- use
+    ``t.copy_(values)`` for that, so that a backward pass that saved ``t`` can notice.
     """
 
     __array_ufunc__ = None  # `ndarray + Tensor` calls Tensor.__radd__ instead of NumPy broadcasting
+    _copies_data = True  # the constructor copies, like torch.tensor (nn.Parameter shares instead)
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
-        self.data = _to_array(data, dtype, device)
+        self._data = _to_array(data, dtype, device, copy=self._copies_data)
+        self._version_counter = _VersionCounter()
         self.grad = None
         self._creator = None
         self.requires_grad = False
@@ -50,14 +79,110 @@ class Tensor:
             self.requires_grad_()
 
     @classmethod
-    def _from_data(cls, data, requires_grad=False, creator=None):
-        """Wrap an array produced by an operation (no conversion, no checks)."""
+    def _from_data(cls, data, requires_grad=False, creator=None, version_counter=None):
+        """Wrap an array produced by an operation (no conversion, no checks, no copy)."""
         tensor = cls.__new__(cls)
         if not (isinstance(data, numpy.ndarray) or backend.is_cupy_array(data)):
             data = numpy.asarray(data)  # NumPy reductions return scalars, not 0-d arrays
-        tensor.data, tensor.grad, tensor._creator = data, None, creator
+        tensor._data, tensor.grad, tensor._creator = data, None, creator
+        tensor._version_counter = version_counter or _VersionCounter()
         tensor.requires_grad = requires_grad
         return tensor
+
+    # ----------------------------------------------------------------- values and versions
+    @property
+    def data(self):
+        """The values: a NumPy array (a CuPy array on the GPU)."""
+        return self._data
+
+    @data.setter
+    def data(self, array):
+        if not (isinstance(array, numpy.ndarray) or backend.is_cupy_array(array)):
+            raise TypeError(f"Tensor.data must be a NumPy or CuPy array, got {type(array).__name__}")
+        self._data = array
+        self._bump_version()
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor (or a view of the same memory) has had, as PyTorch's."""
+        return self._version_counter.value
+
+    def _bump_version(self) -> None:
+        self._version_counter.value += 1
+
+    def copy_(self, source) -> "Tensor":
+        """Write ``source``'s values (a Tensor, array or number, broadcast to this shape) into this tensor in place.
+
+        The one way to overwrite a tensor's values that a backward pass can notice (PyTorch's
+        ``copy_``): optimizers, ``nn.init``, ``load_state_dict`` and batch norm's running
+        statistics all write through it.
+        """
+        self._check_in_place("copy_", source)
+        values = source.data if isinstance(source, Tensor) else source
+        if not (isinstance(values, numpy.ndarray) or backend.is_cupy_array(values)):
+            values = numpy.asarray(values)
+        try:
+            self._data[...] = backend.to_device(values, self.device)
+        except ValueError:
+            raise ValueError(f"copy_: values of shape {numpy.shape(values)} cannot be broadcast to the "
+                             f"tensor's shape {self.shape}") from None
+        self._bump_version()
+        return self
+
+    def zero_(self) -> "Tensor":
+        """Set every value to 0, in place."""
+        return self.copy_(0)
+
+    def fill_(self, value) -> "Tensor":
+        """Set every value to ``value``, in place."""
+        return self.copy_(value)
+
+    def _check_in_place(self, operation, other=None):
+        """PyTorch's rules for in-place changes while a graph is recorded, as clear errors.
+
+        A leaf that requires grad (a weight) may only change in place outside the graph: inside
+        ``with no_grad():``, as an optimizer does. minigan does not rewrite a recorded graph after an
+        in-place change of a tensor in it (PyTorch does); it refuses instead of computing wrong gradients.
+        """
+        if not is_grad_enabled():
+            return
+        if self.requires_grad and self.is_leaf:
+            raise RuntimeError(
+                f"a leaf Tensor that requires grad is being used in an in-place operation ({operation}): "
+                "change weights inside `with minigan.no_grad():` (as an optimizer step does)"
+            )
+        if self.requires_grad or (isinstance(other, Tensor) and other.requires_grad):
+            raise RuntimeError(
+                f"in-place {operation} on a tensor that is part of a recorded graph: minigan does not "
+                "rewrite the graph after an in-place change; write the out-of-place form (x = x + y) instead"
+            )
+
+    def _in_place(self, operation, other, compute):
+        """``self <operation>= other``: compute ``compute(self, other)`` and write it into this tensor."""
+        self._check_in_place(operation, other)
+        with no_grad():
+            result = compute(self, other)
+        if result.shape != self.shape:
+            raise ValueError(f"in-place {operation}: the result has shape {result.shape}, which does not fit "
+                             f"the tensor's shape {self.shape}")
+        if not numpy.can_cast(result.dtype, self.dtype, "same_kind"):
+            raise TypeError(f"in-place {operation}: the result has dtype {result.dtype}, which cannot be stored "
+                            f"in this {self.dtype} tensor")
+        self._data[...] = result.data
+        self._bump_version()
+        return self
+
+    def __iadd__(self, other):
+        return self._in_place("+=", other, arithmetic.add)
+
+    def __isub__(self, other):
+        return self._in_place("-=", other, arithmetic.sub)
+
+    def __imul__(self, other):
+        return self._in_place("*=", other, arithmetic.mul)
+
+    def __itruediv__(self, other):
+        return self._in_place("/=", other, arithmetic.div)
 
     # ----------------------------------------------------------------- properties
     @property
@@ -72,9 +197,17 @@ class Tensor:
     def ndim(self) -> int:
         return self.data.ndim
 
-    @property
-    def size(self) -> int:
+    def size(self, dim: int | None = None):
+        """The shape (a tuple), or the length of axis ``dim``: PyTorch's ``size()``. ``numel()`` counts elements."""
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self) -> int:
+        """The number of elements (NumPy's ``array.size``)."""
         return self.data.size
+
+    def dim(self) -> int:
+        """The number of axes, as PyTorch's ``dim()`` (also ``ndim``)."""
+        return self.data.ndim
 
     @property
     def device(self) -> str:
@@ -100,7 +233,8 @@ class Tensor:
 
     @property
     def T(self) -> "Tensor":
-        return self.transpose()
+        """All axes in reverse order (the matrix transpose for 2-D tensors)."""
+        return self.permute(*reversed(range(self.ndim)))
 
     def __len__(self):
         return len(self.data)
@@ -133,7 +267,11 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """The same values (shared memory) as a new leaf that is cut off from the graph."""
-        return Tensor._from_data(self.data)
+        return Tensor._from_data(self.data, version_counter=self._version_counter)
+
+    def clone(self) -> "Tensor":
+        """A copy with its own memory that stays in the graph (the gradient passes straight through)."""
+        return shape.clone(self)
 
     def numpy(self) -> numpy.ndarray:
         """The values as a NumPy array (copied from the GPU if needed; shares memory on the CPU)."""
@@ -146,7 +284,7 @@ class Tensor:
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.size != 1:
+        if self.numel() != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
         return self.data.item()
 
@@ -154,11 +292,26 @@ class Tensor:
         return self.numpy().tolist()
 
     # ----------------------------------------------------------------- conversions
-    def to(self, device: str) -> "Tensor":
-        """This tensor on ``device`` ("cpu", "cuda", "cuda-sim"); differentiable."""
-        if backend.resolve_device(device) == self.device:
-            return self
-        return shape.to_device(self, device)
+    def to(self, *args, device=None, dtype=None) -> "Tensor":
+        """This tensor on another device and/or of another dtype, differentiably: ``t.to("cuda")``,
+        ``t.to(numpy.float64)``, ``t.to("cpu", numpy.float32)``, ``t.to(dtype=..., device=...)``.
+
+        Returns the tensor itself when nothing changes, as PyTorch does.
+        """
+        for arg in args:
+            if isinstance(arg, str) and arg in backend.DEVICES:
+                device = arg
+            else:
+                try:
+                    dtype = numpy.dtype(arg)
+                except TypeError:
+                    raise TypeError(f"to(): {arg!r} is neither a device ({', '.join(backend.DEVICES)}) nor a dtype") from None
+        result = self
+        if dtype is not None:
+            result = result.astype(dtype)
+        if device is not None and backend.resolve_device(device) != result.device:
+            result = shape.to_device(result, device)
+        return result
 
     def astype(self, dtype) -> "Tensor":
         """This tensor converted to ``dtype``; differentiable between floating types."""
@@ -276,30 +429,41 @@ class Tensor:
         return activations.relu(self)
 
     # ----------------------------------------------------------------- reductions
+    # Every method with an ``axis``/``keepdims`` also takes PyTorch's ``dim``/``keepdim`` (names.py).
+    @accepts_torch_names
     def sum(self, axis=None, keepdims=False):
         return reductions.sum(self, axis, keepdims)
 
+    @accepts_torch_names
     def mean(self, axis=None, keepdims=False):
         return reductions.mean(self, axis, keepdims)
 
+    @accepts_torch_names
     def max(self, axis=None, keepdims=False):
         return reductions.max(self, axis, keepdims)
 
+    @accepts_torch_names
     def min(self, axis=None, keepdims=False):
         return reductions.min(self, axis, keepdims)
 
-    def var(self, axis=None, keepdims=False, ddof=0):
-        return reductions.var(self, axis, keepdims, ddof)
+    @accepts_torch_names
+    def var(self, axis=None, keepdims=False, correction=1, unbiased=None):
+        """Variance with PyTorch's default ``correction=1`` (divide by n - 1); see ``minigan.var``."""
+        return reductions.var(self, axis, keepdims, correction, unbiased)
 
-    def std(self, axis=None, keepdims=False, ddof=0):
-        return reductions.std(self, axis, keepdims, ddof)
+    @accepts_torch_names
+    def std(self, axis=None, keepdims=False, correction=1, unbiased=None):
+        """Standard deviation with PyTorch's default ``correction=1``; see ``minigan.var``."""
+        return reductions.std(self, axis, keepdims, correction, unbiased)
 
+    @accepts_torch_names
     def norm(self, axis=None, keepdims=False):
-        """Euclidean (Frobenius) norm: sqrt(sum(x**2))."""
+        """Euclidean (Frobenius) norm: sqrt(sum(x**2)), with gradient 0 where the norm is 0."""
         return reductions.norm(self, axis, keepdims)
 
-    def argmax(self, axis=None):
-        return Tensor._from_data(self.data.argmax(axis=axis))
+    @accepts_torch_names
+    def argmax(self, axis=None, keepdims=False):
+        return Tensor._from_data(self.data.argmax(axis=axis, keepdims=keepdims))
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape_):
@@ -307,29 +471,55 @@ class Tensor:
 
     view = reshape
 
-    def flatten(self, start_axis=0):
-        """Merge the axes from ``start_axis`` on into one (``x.flatten(1)``: one row per sample)."""
-        return shape.reshape(self, self.shape[:start_axis] + (-1,))
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Merge axes ``start_dim`` to ``end_dim`` into one (``x.flatten(1)``: one row per sample)."""
+        return shape.flatten(self, start_dim, end_dim)
 
-    def transpose(self, *axes):
-        return shape.transpose(self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None))
+    def transpose(self, dim0, dim1):
+        """Swap two axes, as PyTorch's ``transpose`` (NumPy's full reordering is ``permute``)."""
+        return shape.transpose(self, dim0, dim1)
 
-    def permute(self, *axes):
-        return shape.transpose(self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes)
+    def permute(self, *dims):
+        """Reorder all axes: ``x.permute(0, 2, 3, 1)`` (or a tuple); NumPy's ``transpose(axes)``."""
+        return shape.permute(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims)
+
+    @accepts_torch_names
+    def squeeze(self, axis=None):
+        """Remove length-1 axes: all of them, or only ``axis`` (left alone if its length is not 1, as in PyTorch)."""
+        return shape.squeeze(self, axis)
+
+    @accepts_torch_names
+    def unsqueeze(self, axis):
+        """Insert a length-1 axis at ``axis``."""
+        return shape.unsqueeze(self, axis)
+
+    def expand(self, *sizes):
+        """Broadcast to ``sizes`` without copying; -1 keeps an axis's length (PyTorch's ``expand``)."""
+        return shape.expand(self, sizes[0] if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes)
+
+    @accepts_torch_names
+    def chunk(self, chunks, axis=0):
+        """Split into ``chunks`` pieces along ``axis`` (the last may be smaller), as PyTorch's ``chunk``."""
+        return shape.chunk(self, chunks, axis)
 
     def __getitem__(self, index):
         return shape.getitem(self, index)
 
 
-def as_tensor(value, like: Tensor | None = None) -> Tensor:
-    """``value`` if it is a Tensor; otherwise a constant Tensor (Python numbers take ``like``'s dtype)."""
+def as_tensor(value, dtype=None, device=None, *, like: Tensor | None = None) -> Tensor:
+    """``value`` as a Tensor, sharing its memory where it can, as ``torch.as_tensor``.
+
+    A Tensor comes back as it is (converted if ``dtype``/``device`` ask for it); a NumPy array
+    becomes a constant Tensor *on the same memory* (``tensor()`` copies instead). Inside minigan's
+    operations ``like`` gives Python numbers the other operand's dtype and device: ``x * 2``.
+    """
     if isinstance(value, Tensor):
-        return value
-    if like is None:
-        return Tensor(value)
-    if isinstance(value, (int, float)) and like.dtype.kind == "f":
-        return Tensor._from_data(like.xp.asarray(value, dtype=like.dtype))
-    return Tensor(value, device=like.device)
+        return value.to(*(arg for arg in (device, dtype) if arg is not None))
+    if like is not None and dtype is None and device is None:
+        if isinstance(value, (int, float)) and like.dtype.kind == "f":
+            return Tensor._from_data(like.xp.asarray(value, dtype=like.dtype))
+        device = like.device
+    return Tensor._from_data(_to_array(value, dtype, device, copy=False))
 
 
 # The operation modules import Tensor from this module, so they are imported after it is defined.

@@ -30,7 +30,7 @@ from ..autograd import Function, Tensor, as_tensor, is_grad_enabled
 
 
 def _as_channels_last_axis(x):
-    """View (N, C) or (N, C, H, W) as (N, C, L), the layout the kernels work on."""
+    """View (N, C), (N, C, L) or (N, C, H, W) as (N, C, L), the layout the kernels work on."""
     return x.reshape(x.shape[0], x.shape[1], -1)
 
 
@@ -64,7 +64,7 @@ class BatchNormTrain(Function):
         """The fused formula in differentiable Tensor operations (recomputes the statistics)."""
         x, weight, _ = self.inputs
         axes = (0,) + tuple(range(2, x.ndim))
-        count = x.size // x.shape[1]
+        count = x.numel() // x.shape[1]
         centered = x - x.mean(axis=axes, keepdims=True)
         variance = (centered * centered).mean(axis=axes, keepdims=True)
         inv_std = 1 / (variance + self.eps).sqrt()
@@ -78,15 +78,18 @@ class BatchNormTrain(Function):
 
 def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, training=True,
                momentum=0.1, eps=1e-5):
-    """Batch norm over axis 1 of an (N, C) or (N, C, H, W) tensor, as ``torch.nn.functional.batch_norm``.
+    """Batch norm over axis 1 of an (N, C), (N, C, L) or (N, C, H, W) tensor, as ``torch.nn.functional.batch_norm``.
 
     ``running_mean`` / ``running_var`` are (C,) Tensors updated *in place* in training mode (pass
     None to track nothing); in eval mode (``training=False``) they normalise instead of the batch.
     ``weight`` / ``bias`` default to ones / zeros (no affine transform).
     """
     x = as_tensor(x)
-    if x.ndim not in (2, 4):
-        raise ValueError(f"batch_norm: expected input of shape (N, C) or (N, C, H, W), got {x.shape}")
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected input of shape (N, C), (N, C, L) or (N, C, H, W), got {x.shape}")
+    if training and momentum is None and (running_mean is not None or running_var is not None):
+        raise ValueError("batch_norm: momentum=None (a cumulative average) needs the count of batches seen: "
+                         "use nn.BatchNorm1d/2d(momentum=None), which keeps it, or pass momentum=1/count")
     channels = x.shape[1]
     weight = Tensor(x.xp.ones(channels, dtype=x.dtype)) if weight is None else as_tensor(weight)
     bias = Tensor(x.xp.zeros(channels, dtype=x.dtype)) if bias is None else as_tensor(bias)
@@ -101,14 +104,14 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
         shift = bias - running_mean.detach() * scale
         return x * _per_channel(scale, x.ndim) + _per_channel(shift, x.ndim)
 
-    count = x.size // channels
+    count = x.numel() // channels
     if count < 2:
         raise ValueError(f"batch_norm: training needs more than one value per channel, got input shape {x.shape}")
     function = BatchNormTrain(eps)
     y = function(x, weight, bias)
     if running_mean is not None:
-        running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * function.mean
+        running_mean.copy_((1 - momentum) * running_mean.data + momentum * function.mean)
     if running_var is not None:
         unbiased = function.var * (count / (count - 1))
-        running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
+        running_var.copy_((1 - momentum) * running_var.data + momentum * unbiased)
     return y

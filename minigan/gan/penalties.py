@@ -19,7 +19,7 @@ norm, spectral norm or no normalization in a penalized D.
 """
 from __future__ import annotations
 
-from ..autograd import grad, rand, relu
+from ..autograd import grad, no_grad, rand, relu
 
 NORM_EPS = 1e-12  # inside the square root of the gradient norm; see _input_gradient_norms
 
@@ -35,8 +35,9 @@ def clip_weights_(parameters, c=0.01):
     simple functions, with a large c training is slow to converge; the weights pile up at +-c.
     The gradient penalty replaces it.
     """
-    for p in parameters:
-        p.xp.clip(p.data, -c, c, out=p.data)  # on the raw array: the autograd engine records nothing
+    with no_grad():
+        for p in parameters:
+            p.copy_(p.xp.clip(p.data, -c, c))
 
 
 def _input_gradients(critic, x):

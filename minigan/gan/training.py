@@ -79,8 +79,9 @@ class GANTrainer:
 
     # ---------------------------------------------------------------- helpers
     def sample_latent(self, n, generator=None):
-        """n latent vectors z ~ N(0, I), shape (n, latent_dim)."""
-        return randn(n, self.latent_dim, generator=generator)
+        """n latent vectors z ~ N(0, I), shape (n, latent_dim), on the generator's device."""
+        device = next(self.generator.parameters()).device
+        return randn(n, self.latent_dim, generator=generator, device=device)
 
     def _critic(self, labels):
         """D as a function of the samples alone (labels bound), as the penalties expect."""
@@ -91,13 +92,14 @@ class GANTrainer:
     def _generate(self, z, labels):
         return self.generator(z, labels) if self.conditional else self.generator(z)
 
+    @no_grad()
     def _update_ema(self):
         g_steps = self.iteration // self.n_critic
         decay = min(self.ema_decay, (1 + g_steps) / (10 + g_steps))
         for ema, p in zip(self.ema_generator.parameters(), self.generator.parameters()):
-            ema.data[...] = decay * ema.data + (1 - decay) * p.data
+            ema.copy_(decay * ema.data + (1 - decay) * p.data)
         for ema, b in zip(self.ema_generator.buffers(), self.generator.buffers()):
-            ema.data[...] = b.data
+            ema.copy_(b)
 
     # ---------------------------------------------------------------- the step
     def step(self, real, labels=None) -> dict:

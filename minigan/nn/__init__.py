@@ -7,7 +7,7 @@ Parameters and buffers), then the layers, each in a small file by topic:
 |----------------------|----------------------------------------------------------------------|
 | ``parameter.py``     | ``Parameter``                                                        |
 | ``module.py``        | ``Module``: registration, ``state_dict``, ``train``/``eval``, ``to`` |
-| ``containers.py``    | ``Sequential``, ``ModuleList``                                       |
+| ``containers.py``    | ``Sequential``, ``ModuleList``, ``ModuleDict``                       |
 | ``linear.py``        | ``Linear``                                                           |
 | ``conv.py``          | ``Conv2d``, ``ConvTranspose2d``                                      |
 | ``normalization.py`` | ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``                      |
@@ -21,7 +21,7 @@ Parameters and buffers), then the layers, each in a small file by topic:
 """
 from . import init
 from .activation import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
-from .containers import ModuleList, Sequential
+from .containers import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d, ConvTranspose2d
 from .dropout import Dropout
 from .embedding import Embedding
@@ -33,7 +33,7 @@ from .reshape import Flatten, Unflatten
 from .spectral_norm import SpectralNorm, spectral_norm
 
 __all__ = [
-    "init", "Module", "Parameter", "Sequential", "ModuleList",
+    "init", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
     "Linear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding",
     "Dropout", "Flatten", "Unflatten", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Identity",
     "SpectralNorm", "spectral_norm",

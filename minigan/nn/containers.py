@@ -1,4 +1,5 @@
-"""Containers: ``ModuleList`` holds sub-modules in order, ``Sequential`` also runs them in order.
+"""Containers: ``ModuleList`` holds sub-modules in order, ``Sequential`` also runs them in order,
+``ModuleDict`` holds them by name.
 
 A plain Python list of layers would be invisible to ``parameters()`` and ``state_dict()``: only
 attributes that *are* Modules get registered. A container registers each element under its
@@ -64,3 +65,49 @@ class Sequential(ModuleList):
 
     def _of(self, modules):
         return Sequential(*modules)
+
+
+class ModuleDict(Module):
+    """``ModuleDict({"name": module, ...})``: registered sub-modules by name, used like a dict (no forward).
+
+    For models that pick a part by a key at run time -- one head per dataset, one block per
+    resolution -- and still want every part in ``parameters()`` and ``state_dict()``.
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        self.update(modules or {})
+
+    def __getitem__(self, name: str) -> Module:
+        if name not in self._modules:
+            raise KeyError(f"ModuleDict has no module {name!r}; it has {', '.join(self._modules) or 'none'}")
+        return self._modules[name]
+
+    def __setitem__(self, name: str, module: Module) -> None:
+        self.add_module(name, module)
+
+    def __delitem__(self, name: str) -> None:
+        delattr(self, name)
+
+    def __contains__(self, name) -> bool:
+        return name in self._modules
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def keys(self):
+        return self._modules.keys()
+
+    def values(self):
+        return self._modules.values()
+
+    def items(self):
+        return self._modules.items()
+
+    def update(self, modules) -> None:
+        """Add the modules of a dict (or of (name, module) pairs)."""
+        for name, module in (modules.items() if hasattr(modules, "items") else modules):
+            self[name] = module

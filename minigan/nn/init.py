@@ -28,7 +28,7 @@ import math
 
 import numpy
 
-from .. import backend
+from ..autograd import no_grad
 from ..autograd.creation import default_generator
 
 GAINS = {
@@ -62,9 +62,13 @@ def calculate_fan_in_and_fan_out(tensor) -> tuple[int, int]:
 
 
 def _fill(tensor, values):
-    """Write host ``values`` into ``tensor`` in place, in the tensor's dtype and on its device."""
-    tensor.data[...] = backend.to_device(numpy.asarray(values, dtype=tensor.dtype), tensor.device)
-    return tensor
+    """Write host ``values`` into ``tensor`` in place (``copy_``: its version counts the change).
+
+    Outside the graph, like every initialisation: a weight that requires grad may only change in
+    place where nothing is recorded.
+    """
+    with no_grad():
+        return tensor.copy_(numpy.asarray(values, dtype=tensor.dtype))
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0):

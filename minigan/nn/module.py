@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy
 
 from .. import backend
-from ..autograd import Tensor
+from ..autograd import Tensor, no_grad
 from .parameter import Parameter
 
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
@@ -39,6 +39,17 @@ class IncompatibleKeys(NamedTuple):
 
 def _join(prefix, name):
     return f"{prefix}.{name}" if prefix else name
+
+
+def _zero_gradients(tensors, set_to_none: bool) -> None:
+    """Set each tensor's ``.grad`` to None, or zero it in place (``set_to_none=False``); Module and
+    Optimizer share this."""
+    for tensor in tensors:
+        if set_to_none:
+            tensor.grad = None
+        elif tensor.grad is not None:
+            with no_grad():
+                tensor.grad = tensor.grad.detach().zero_()  # detached: a create_graph gradient keeps no graph
 
 
 def _indent(text, spaces=2):
@@ -116,6 +127,21 @@ class Module:
             raise KeyError(f"register_buffer: attribute {name!r} already exists")
         self._buffers[name] = tensor
 
+    def register_parameter(self, name: str, parameter: Parameter | None) -> None:
+        """Add ``parameter`` under ``name`` (a name that is not an identifier, or chosen at run time).
+
+        ``None`` registers the name with no parameter (an optional bias, say): it is then skipped by
+        ``parameters()`` and ``state_dict()``, as in PyTorch.
+        """
+        if parameter is not None and not isinstance(parameter, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(parameter).__name__}")
+        if "." in name or not name:
+            raise KeyError(f"register_parameter: a parameter name must be non-empty and contain no '.', got {name!r}")
+        if hasattr(self, name) and name not in self._parameters:
+            raise KeyError(f"register_parameter: attribute {name!r} already exists")
+        self._forget(name)
+        self._parameters[name] = parameter
+
     def add_module(self, name: str, module: Module) -> None:
         """Register ``module`` as a child under ``name`` (for names that are not identifiers, like "0")."""
         if not isinstance(module, Module):
@@ -171,7 +197,7 @@ class Module:
 
     def num_parameters(self) -> int:
         """The number of learnable values, e.g. to print the size of a model."""
-        return sum(p.size for p in self.parameters())
+        return sum(p.numel() for p in self.parameters())
 
     def apply(self, fn):
         """Call ``fn(module)`` on every sub-module (children first) and then on this one; returns self.
@@ -200,10 +226,10 @@ class Module:
             parameter.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self) -> None:
-        """Forget the gradients of all parameters (set ``.grad`` to None)."""
-        for parameter in self.parameters():
-            parameter.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients of all parameters: set ``.grad`` to None (PyTorch's default), or to zeros
+        in place with ``set_to_none=False``."""
+        _zero_gradients(self.parameters(), set_to_none)
 
     def to(self, device: str):
         """Move every parameter and buffer to ``device`` in place (the Tensors keep their identity); returns self.
@@ -211,6 +237,14 @@ class Module:
         Create the optimizer after moving the model: its state lives on the device of the parameters.
         """
         return self._convert_tensors(lambda array: backend.to_device(array, device))
+
+    def cuda(self):
+        """``to("cuda")``: every parameter and buffer onto the GPU; returns self."""
+        return self.to("cuda")
+
+    def cpu(self):
+        """``to("cpu")``: every parameter and buffer into host memory; returns self."""
+        return self.to("cpu")
 
     def double(self):
         """Cast every floating-point parameter and buffer to float64 in place; returns self.
@@ -260,11 +294,10 @@ class Module:
         ) + (["shape mismatch: " + "; ".join(mismatched)] if mismatched else [])
         if problems:
             raise RuntimeError(f"error loading state_dict into {type(self).__name__}:\n  " + "\n  ".join(problems))
-        for name, value in state_dict.items():
-            if name in own:
-                tensor = own[name]
-                value = value.numpy() if isinstance(value, Tensor) else numpy.asarray(value)
-                tensor.data[...] = backend.to_device(value.astype(tensor.dtype), tensor.device)
+        with no_grad():
+            for name, value in state_dict.items():
+                if name in own:
+                    own[name].copy_(value.numpy() if isinstance(value, Tensor) else numpy.asarray(value))
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing

@@ -43,11 +43,11 @@ class _BatchNorm(Module):
         else:
             self.running_mean = self.running_var = self.num_batches_tracked = None
 
-    def _input_dims(self) -> tuple:
+    def _input_dims(self, x) -> tuple:
         raise NotImplementedError
 
     def forward(self, x):
-        check_input(self, x, self._input_dims())
+        check_input(self, x, self._input_dims(x))
         momentum = self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
@@ -64,16 +64,17 @@ class _BatchNorm(Module):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch norm of feature vectors: input (N, num_features), statistics over the batch axis."""
+    """Batch norm of feature vectors (N, num_features), statistics over the batch axis, or of sequences
+    (N, num_features, L), statistics over N and L -- PyTorch's two shapes."""
 
-    def _input_dims(self):
-        return ("N", self.num_features)
+    def _input_dims(self, x):
+        return ("N", self.num_features, "L") if getattr(x, "ndim", 0) == 3 else ("N", self.num_features)
 
 
 class BatchNorm2d(_BatchNorm):
     """Batch norm of images: input (N, num_features, H, W), statistics per channel over N, H and W."""
 
-    def _input_dims(self):
+    def _input_dims(self, x):
         return ("N", self.num_features, "H", "W")
 
 

@@ -15,8 +15,12 @@ class Parameter(Tensor):
     """``Parameter(data, requires_grad=True)``: ``data`` is a Tensor (whose array is shared, not copied),
     an array, a list or a number."""
 
+    _copies_data = False  # nn.Parameter(t) is t's memory made trainable, as in PyTorch
+
     def __init__(self, data, requires_grad=True):
         super().__init__(data, requires_grad=requires_grad)
+        if isinstance(data, Tensor):
+            self._version_counter = data._version_counter  # the same memory counts its changes once
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
