@@ -36,7 +36,7 @@ def main(argv=None):
         loss.backward()
         with mg.no_grad():
             for p in params:
-                p.data -= args.lr * p.grad.data
+                p -= args.lr * p.grad  # in place, outside the graph: the hand-written SGD step
         if step % (args.steps // 5) == 0:
             print(f"step {step:5d}   mean squared error {loss.item():.5f}")
 
