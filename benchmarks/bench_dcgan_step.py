@@ -1,26 +1,22 @@
-"""One DCGAN training step, minigan beside the PyTorch reference ``shared/bench/torch_dcgan.py``.
+"""One DCGAN training step, minigan beside the PyTorch reference ``benchmarks/torch_reference.py``.
 
 Both sides run the same step: fake = G(z); D step with BCE-with-logits on real and detached fake;
 G step with the non-saturating loss through the updated D; Adam(2e-4, (0.5, 0.999)); the 28x28
 DCGAN of the reference (G 778,305 and D 138,817 parameters); a fixed random "real" batch. minigan's
 step is ``GANTrainer.step`` -- exactly what ``python -m minigan.train mnist`` runs.
 
-The PyTorch reference runs as a subprocess (its own script, unchanged) right after minigan's timing,
-and its JSON line is read back; the ratio minigan / PyTorch of the median step times is printed,
-with the seconds per epoch of the 60,000 MNIST images and of the 4,500 offline digits.
+The PyTorch reference is imported only after minigan's timing, so that loading PyTorch cannot
+change minigan's numbers, and runs in the same process with the same thread count. For each side
+the script prints the median step time, the GFLOP/s it means (the reference's ``step_flops`` rule
+count, the same computation for both), and the seconds per epoch of the 60,000 MNIST images and of
+the 4,500 offline digits; then the ratio minigan / PyTorch of the median step times.
 
     python benchmarks/bench_dcgan_step.py --batch 64
 """
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 import time
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-REFERENCE = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "bench", "torch_dcgan.py"))
 
 
 def time_minigan(batch, steps, warmup):
@@ -46,19 +42,14 @@ def time_minigan(batch, steps, warmup):
     return statistics.median(times)
 
 
-def time_torch(batch, steps, warmup, threads):
-    """Median step time of the reference script, or None (with the reason printed) if it cannot run."""
-    if not os.path.exists(REFERENCE):
-        print(f"PyTorch reference not found at {REFERENCE}")
+def load_reference():
+    """The module ``torch_reference`` beside this script, or None (with the reason printed) without PyTorch."""
+    try:
+        import torch_reference
+    except ImportError as err:
+        print(f"PyTorch reference not available ({err}): pip install torch==2.13.0 for the comparison")
         return None
-    command = [sys.executable, REFERENCE, "--batch", str(batch), "--steps", str(steps), "--warmup", str(warmup),
-               "--threads", str(threads)]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        print("PyTorch reference did not run (pip install torch==2.13.0 for the comparison):",
-              result.stderr.strip().splitlines()[-1:])
-        return None
-    return json.loads(result.stdout.strip().splitlines()[-1])["step_s"]["median"]
+    return torch_reference
 
 
 def main(argv=None):
@@ -74,17 +65,20 @@ def main(argv=None):
         os.environ.pop(variable, None)
 
     ours = time_minigan(args.batch, args.steps, args.warmup)
-    theirs = time_torch(args.batch, args.steps, args.warmup, args.threads)
-    print(f"batch {args.batch}, {args.threads} threads, median of {args.steps} steps")
+    reference = load_reference()
+    theirs = reference.time_step(args.batch, args.steps, args.warmup, args.threads) if reference else None
+    flops = reference.step_flops(args.batch)[0] if reference else None
+    per_step = f", {flops / 1e9:.2f} GFLOP/step" if flops else ""
+    print(f"batch {args.batch}, {args.threads} threads, median of {args.steps} steps{per_step}")
     for name, seconds in (("minigan", ours), ("PyTorch", theirs)):
         if seconds is None:
             continue
+        rate = f" {flops / seconds / 1e9:6.1f} GFLOP/s" if flops else ""
         epochs = ", ".join(f"{images:,} images: {seconds * (images // args.batch):6.1f} s/epoch"
                            for images in (60_000, 4_500))
-        print(f"  {name:8s} {seconds * 1e3:8.1f} ms/step   ({epochs})")
+        print(f"  {name:8s} {seconds * 1e3:8.1f} ms/step{rate}   ({epochs})")
     if theirs:
         print(f"  ratio minigan / PyTorch: {ours / theirs:.2f}")
-
 
 if __name__ == "__main__":
     main()

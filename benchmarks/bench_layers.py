@@ -1,9 +1,10 @@
 """Forward + backward time of every layer of the reference DCGAN, minigan beside PyTorch.
 
-The layers and shapes are those of ``shared/bench/torch_dcgan.py`` (28x28 MNIST DCGAN). For each
-layer and batch size this script times one forward pass plus one backward pass (input and weight
-gradients) with minigan, and -- when PyTorch is installed -- the same layer in PyTorch in the same
-process, the two interleaved repetition by repetition so that both see the same machine load.
+The layers and shapes are those of ``torch_reference.py`` beside this script (the 28x28 MNIST
+DCGAN). For each layer and batch size this script times one forward pass plus one backward pass
+(input and weight gradients) with minigan, and -- when PyTorch is installed -- the same layer in
+PyTorch in the same process, the two interleaved repetition by repetition so that both see the
+same machine load.
 It prints milliseconds (median), GFLOP/s (2 FLOPs per multiply-add, backward counted as 2x forward)
 and the ratio minigan / PyTorch (below 1 means minigan is faster).
 

