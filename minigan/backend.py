@@ -104,6 +104,15 @@ def device_of(array) -> str:
     """The device an array lives on: ``"cuda"`` for CuPy arrays; for NumPy arrays the host device."""
     if is_cupy_array(array):
         return "cuda"
+    return host_device()
+
+
+def host_device() -> str:
+    """The device NumPy arrays are on in this process: "cpu", or "cuda-sim" while the simulator is the default.
+
+    A NumPy array cannot carry a device of its own, so the two host devices cannot be mixed in one
+    process: the simulator is a process-wide mode.
+    """
     return "cuda-sim" if _default_device == "cuda-sim" else "cpu"
 
 

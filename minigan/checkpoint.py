@@ -54,18 +54,60 @@ def save_checkpoint(path, state: Mapping) -> None:
     arrays = {}
     tree = _flatten(state, "", arrays)
     arrays[MANIFEST_KEY] = numpy.asarray(json.dumps({"version": FORMAT_VERSION, "tree": tree}))
+    atomic_write(path, lambda f: numpy.savez(f, allow_pickle=False, **arrays))
+
+
+def atomic_write(path, write) -> None:
+    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    The temporary file (``.NAME.PID.tmp`` in the same folder, so the rename stays on one file
+    system) is flushed and fsynced before ``os.replace`` swaps it in, atomically: whoever reads
+    ``path`` -- or a crash at any moment -- sees the old file or the new one, never half of one.
+    A temporary left by a killed process is removed by :func:`remove_orphan_temporaries`.
+    """
     path = os.fspath(path)
     folder, name = os.path.split(os.path.abspath(path))
     partial = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
         with open(partial, "wb") as f:
-            numpy.savez(f, allow_pickle=False, **arrays)
+            write(f)
             f.flush()
-            os.fsync(f.fileno())  # the bytes are on disk before the rename makes them the checkpoint
+            os.fsync(f.fileno())  # the bytes are on disk before the rename makes them the file
         os.replace(partial, path)
     finally:
         if os.path.exists(partial):
             os.remove(partial)
+
+
+def remove_orphan_temporaries(folder) -> list:
+    """Delete the ``.NAME.PID.tmp`` files of :func:`atomic_write` whose process is gone; return their names.
+
+    A process killed during a write (SIGKILL, a power cut) leaves its temporary behind -- up to the
+    size of a checkpoint. A temporary whose process still runs is another writer's: left alone.
+    """
+    removed = []
+    for entry in os.listdir(folder):
+        parts = entry.split(".")
+        if entry.startswith(".") and entry.endswith(".tmp") and len(parts) >= 4 and parts[-2].isdigit():
+            if not process_is_alive(int(parts[-2])):
+                os.remove(os.path.join(folder, entry))
+                removed.append(entry)
+    return removed
+
+
+def process_is_alive(pid: int) -> bool:
+    """True when a process with this PID exists (this machine, any user)."""
+    if pid <= 0:
+        return False  # 0 and negative numbers name process groups for os.kill, not a process
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: no signal sent, only the check that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, it is just not ours
+    return True
 
 
 def load_checkpoint(path) -> dict:
@@ -82,8 +124,9 @@ def load_checkpoint(path) -> dict:
             if manifest.get("version") != FORMAT_VERSION:
                 raise ValueError(f"format version {manifest.get('version')}, this minigan reads {FORMAT_VERSION}")
             return _unflatten(manifest["tree"], "", npz)
-    except (ValueError, KeyError, TypeError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
-        raise CheckpointError(f"{path} is not a minigan checkpoint or is corrupt: {err}") from err
+    except (ValueError, KeyError, TypeError, OSError, EOFError, NotImplementedError, zipfile.BadZipFile,
+            zlib.error) as err:  # NotImplementedError: a zip entry whose compression method was damaged
+        raise CheckpointError(f"{path} is not a minigan checkpoint or is corrupt: {err}") from None
 
 
 def _check_is_zip(path: str) -> None:

@@ -35,6 +35,10 @@ import sys
 
 import numpy
 
+from . import runs
+from .cli import OneLineErrorParser, positive_int, run_cli
+from .runs import RunFolderError
+
 DEFAULT_N = 2000
 COLUMNS = (  # key in a row of scores, title, format
     ("fd", "FD", "{:.2f}"), ("kid", "KID", None), ("is", "IS", "{:.2f}"), ("class_kl", "class KL", "{:.3f}"),
@@ -47,15 +51,22 @@ def run_folder(path) -> str:
     """The run folder of ``path`` (a run folder, or the checkpoint.npz inside one), or a clear error."""
     path = os.fspath(path)
     if os.path.isfile(path):
-        if os.path.basename(path) != "checkpoint.npz":
-            raise SystemExit(f"error: {path}: give a run folder or the checkpoint.npz inside one")
+        if os.path.basename(path) != runs.CHECKPOINT:
+            raise RunFolderError(f"{path}: give a run folder or the {runs.CHECKPOINT} inside one")
         path = os.path.dirname(path) or "."
-    if not os.path.isfile(os.path.join(path, "config.json")):
-        raise SystemExit(f"error: {path} is not a training run folder (no config.json); "
-                         "make one with python -m minigan.train")
-    if not os.path.isfile(os.path.join(path, "checkpoint.npz")):
-        raise SystemExit(f"error: {path} has no checkpoint.npz (did the run save one?)")
+    runs.read_config(path)  # a clear error if it is not a run folder
+    if not os.path.isfile(os.path.join(path, runs.CHECKPOINT)):
+        raise RunFolderError(f"{path} has no {runs.CHECKPOINT} (did the run save one?)")
     return path
+
+
+def check_writable(path) -> None:
+    """Fail now, not after minutes of scoring, if ``path`` cannot be written (a read-only folder, a directory)."""
+    existed = os.path.exists(path)
+    with open(path, "a"):
+        pass
+    if not existed:
+        os.remove(path)
 
 
 # ---------------------------------------------------------------------------------------------- the samples
@@ -114,11 +125,12 @@ def format_table(rows: dict) -> str:
 
 # ---------------------------------------------------------------------------------------------- the command
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="python -m minigan.evaluate", description="Score a trained generator against held-out real data.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter, allow_abbrev=False)
     parser.add_argument("run", help="a folder written by python -m minigan.train, or its checkpoint.npz")
-    parser.add_argument("--n", type=int, default=DEFAULT_N, help="images per row (at most the test split's size)")
+    parser.add_argument("--n", type=positive_int, default=DEFAULT_N,
+                        help="images per row (at most the test split's size)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent vectors and the reference rows")
     parser.add_argument("--no-ema", action="store_true",
                         help="score the raw generator even if the run kept an EMA copy")
@@ -131,29 +143,32 @@ def build_parser() -> argparse.ArgumentParser:
 def untrained_generator(settings):
     """The run's generator as it was before its first step: same architecture, same seed as ``train.py`` used."""
     import minigan
-    from .train import build_models
 
     minigan.manual_seed(settings["seed"])
-    return build_models(settings)[0].eval()
+    return runs.build_models(settings)[0].eval()
 
 
 def main(argv=None) -> int:
+    return run_cli(_evaluate, build_parser().parse_args(argv))
+
+
+def _evaluate(args) -> int:
     from tqdm import tqdm
 
     from . import data
     from .evaluation import classify, load_classifier, reference_sets, to_model_input
     from .evaluation.classifier import WEIGHTS
-    from .sample import load_generator
 
-    args = build_parser().parse_args(argv)
     folder = run_folder(args.run)
-    generator, settings = load_generator(folder, ema=not args.no_ema)
+    path = os.path.join(folder, "eval.json")
+    check_writable(path)
+    generator, settings = runs.load_generator(folder, ema=not args.no_ema)
     dataset = settings["dataset"]
     if dataset not in WEIGHTS:
-        raise SystemExit(f"error: no classifier for the {dataset} run in {folder}: evaluation covers "
-                         f"{', '.join(WEIGHTS)} (toy runs have their scatter plots in samples/)")
+        raise RunFolderError(f"no classifier for the {dataset} run in {folder}: evaluation covers "
+                             f"{', '.join(WEIGHTS)} (toy runs have their scatter plots in samples/)")
     if args.n < 10:
-        raise SystemExit(f"error: --n {args.n} is too small to estimate anything; use at least 10")
+        raise RunFolderError(f"--n {args.n} is too small to estimate anything; use at least 10")
     classifier, classifier_info = load_classifier(dataset)
     load = data.load_mnist if dataset == "mnist" else data.load_fashion_mnist
     train_images, train_labels, _ = load("train", data_dir=args.data_dir, progress=False)
@@ -182,7 +197,6 @@ def main(argv=None) -> int:
     result = {"run": folder, "dataset": dataset, "n": n, "seed": args.seed, "ema": label != "generator",
               "reference": test_source, "classifier": classifier_info,
               "generator": rows[label], "references": {name: rows[name] for name in references}}
-    path = os.path.join(folder, "eval.json")
     with open(path, "w") as f:
         json.dump(result, f, indent=2)
     print(f"\nwrote {path}")

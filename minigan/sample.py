@@ -17,49 +17,39 @@ The generator is the EMA copy when the run kept one (usually the better sampler)
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
 import numpy as np
 
-
-def load_generator(run_dir, ema=True):
-    """(generator in eval mode, settings) of the run in ``run_dir``, from its config and checkpoint."""
-    from .checkpoint import load_checkpoint
-    from .train import build_models
-
-    config_path = os.path.join(run_dir, "config.json")
-    if not os.path.exists(config_path):
-        raise SystemExit(f"error: {run_dir} is not a training run folder (no config.json)")
-    with open(config_path) as f:
-        settings = json.load(f)
-    state = load_checkpoint(os.path.join(run_dir, "checkpoint.npz"))["trainer"]
-    generator, _ = build_models(settings)
-    use_ema = ema and "ema_generator" in state
-    generator.load_state_dict(state["ema_generator" if use_ema else "generator"])
-    generator.eval()
-    return generator, settings
+from .cli import OneLineErrorParser, positive_int, run_cli
+from .runs import IMAGE_DATASETS, RunFolderError, load_generator
 
 
-def main(argv=None) -> int:
-    import minigan
-    from .viz import save_image_grid
-
-    parser = argparse.ArgumentParser(prog="python -m minigan.sample", description="Sample pictures from a trained run.",
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineErrorParser(prog="python -m minigan.sample", description="Sample pictures from a trained run.",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter, allow_abbrev=False)
     parser.add_argument("run_dir", help="a folder written by python -m minigan.train")
-    parser.add_argument("--n", type=int, default=100, help="samples in grid.png")
-    parser.add_argument("--rows", type=int, default=8, help="rows of interpolation.png")
-    parser.add_argument("--columns", type=int, default=10, help="steps from z0 to z1 in each interpolation row")
+    parser.add_argument("--n", type=positive_int, default=100, help="samples in grid.png")
+    parser.add_argument("--rows", type=positive_int, default=8, help="rows of interpolation.png")
+    parser.add_argument("--columns", type=positive_int, default=10, help="steps from z0 to z1 in each interpolation row")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent vectors")
     parser.add_argument("--no-ema", action="store_true", help="use the raw generator even if the run kept an EMA copy")
     parser.add_argument("--out", default=None, help="folder for the pictures (default: the run folder)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    return run_cli(_sample, build_parser().parse_args(argv))
+
+
+def _sample(args) -> int:
+    import minigan
+    from .viz import save_image_grid
 
     generator, settings = load_generator(args.run_dir, ema=not args.no_ema)
-    if settings["dataset"] not in ("mnist", "fashion-mnist"):
-        raise SystemExit("error: minigan.sample draws image grids; toy runs have their scatter plots in samples/")
+    if settings["dataset"] not in IMAGE_DATASETS:
+        raise RunFolderError("minigan.sample draws image grids; toy runs have their scatter plots in samples/")
     out = args.out or args.run_dir
     os.makedirs(out, exist_ok=True)
     rng = np.random.default_rng(args.seed)

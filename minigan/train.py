@@ -16,15 +16,21 @@ The output folder (``--out``, default ``runs/DATASET-LOSS``) receives
     samples.gif     the sample grids as an animation          (at the end)
     final.png       the last sample grid                      (at the end)
 
-Ctrl-C finishes the current step, saves a checkpoint and exits; ``--resume`` then continues
-bit-identically on the CPU. A loss that becomes NaN or infinite stops the run with a message and
-keeps the last good checkpoint. The loop itself lives in :class:`minigan.gan.training.GANTrainer`.
+Ctrl-C (or SIGTERM, what a job scheduler or ``docker stop`` sends) finishes the current step,
+saves a checkpoint and exits; ``--resume`` then continues bit-identically on the CPU. A resumed run
+may change its length, learning rates, penalties' weights and logging (each change is recorded in
+config.json with its step); what would make it another run -- dataset, loss, architecture, batch,
+seed -- is refused. A run that diverges (a loss or a weight NaN, infinite or beyond 1e8) stops
+with a message naming the step and the last checkpoint that is really good: nothing non-finite is
+ever saved. One process at a time trains in a folder (a ``.lock`` file). Expected problems --
+bad arguments, missing data, a damaged checkpoint, a folder that cannot be written -- are one
+line on stderr and a non-zero exit, never a traceback. The loop itself lives in
+:class:`minigan.gan.training.GANTrainer`; the run folder's files in :mod:`minigan.runs`.
 """
 from __future__ import annotations
 
 import argparse
 import glob
-import json
 import math
 import os
 import signal
@@ -33,17 +39,20 @@ import time
 
 import numpy as np
 
+from . import runs
+from .cli import OneLineErrorParser, fraction_below_one, non_negative_float, positive_float, positive_int, run_cli
+from .runs import IMAGE_DATASETS
+
 DATASETS = ("mnist", "fashion-mnist", "ring", "grid", "spiral", "gaussian")
-IMAGE_DATASETS = ("mnist", "fashion-mnist")
 TOY_SAMPLES = 50_000  # points drawn once from a toy distribution to make its "dataset"
-TOY_DIMENSIONS = {"ring": 2, "grid": 2, "spiral": 2, "gaussian": 1}
+DIVERGED_ABOVE = 1e8  # a loss or gradient norm beyond this has exploded: no GAN here trains at such values
 
 
 def build_parser() -> argparse.ArgumentParser:
     from .gan.losses import LOSS_NAMES
 
-    parser = argparse.ArgumentParser(
-        prog="python -m minigan.train", description="Train a GAN with minigan.",
+    parser = OneLineErrorParser(
+        prog="python -m minigan.train", description="Train a GAN with minigan.", allow_abbrev=False,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("dataset", choices=DATASETS, help="what to learn")
     model = parser.add_argument_group("model and loss")
@@ -53,38 +62,55 @@ def build_parser() -> argparse.ArgumentParser:
                        help="normalization in D (default: batch, or layer for wgan-gp; images only)")
     model.add_argument("--spectral-norm", action="store_true", help="spectral normalization in D (= --d-norm spectral)")
     model.add_argument("--conditional", action="store_true", help="class-conditional G and D (images only)")
-    model.add_argument("--latent-dim", type=int, default=None, help="size of z (default: 100 for images, 2 for toys)")
-    model.add_argument("--width", type=int, default=64, help="DCGAN channel width (64 = the reference DCGAN)")
-    model.add_argument("--n-critic", type=int, default=None, help="D steps per G step (default: 5 for wgan/wgan-gp, else 1)")
-    model.add_argument("--gp-weight", type=float, default=10.0, help="lambda of the WGAN-GP gradient penalty")
+    model.add_argument("--latent-dim", type=positive_int, default=None,
+                       help="size of z (default: 100 for images, 2 for toys)")
+    model.add_argument("--width", type=positive_int, default=64, help="DCGAN channel width (64 = the reference DCGAN)")
+    model.add_argument("--n-critic", type=positive_int, default=None,
+                       help="D steps per G step (default: 5 for wgan/wgan-gp, else 1)")
+    model.add_argument("--gp-weight", type=non_negative_float, default=10.0, help="lambda of the WGAN-GP gradient penalty")
     model.add_argument("--gp-one-sided", action="store_true",
                        help="penalise only critic gradient norms above 1: max(0, |grad| - 1)^2")
-    model.add_argument("--r1-gamma", type=float, default=0.0, help="gamma of the R1 penalty on real data (0 = off)")
-    model.add_argument("--ema-decay", type=float, default=0.999, help="EMA of G's weights for samples (0 = off)")
+    model.add_argument("--r1-gamma", type=non_negative_float, default=0.0,
+                       help="gamma of the R1 penalty on real data (0 = off)")
+    model.add_argument("--ema-decay", type=non_negative_float, default=0.999,
+                       help="EMA of G's weights for samples (0 = off)")
     optimizer = parser.add_argument_group("optimization")
-    optimizer.add_argument("--steps", type=int, default=None, help="training steps (default: 3000)")
-    optimizer.add_argument("--epochs", type=float, default=None, help="train this many passes over the data instead of --steps")
-    optimizer.add_argument("--batch-size", type=int, default=64)
-    optimizer.add_argument("--lr-g", type=float, default=2e-4, help="G's Adam learning rate")
-    optimizer.add_argument("--lr-d", type=float, default=2e-4, help="D's Adam learning rate")
-    optimizer.add_argument("--beta1", type=float, default=0.5, help="Adam beta1 (0.5 is the DCGAN choice)")
-    optimizer.add_argument("--beta2", type=float, default=0.999, help="Adam beta2")
+    optimizer.add_argument("--steps", type=positive_int, default=None, help="training steps (default: 3000)")
+    optimizer.add_argument("--epochs", type=positive_float, default=None,
+                           help="train this many passes over the data instead of --steps")
+    optimizer.add_argument("--batch-size", type=positive_int, default=64)
+    optimizer.add_argument("--lr-g", type=non_negative_float, default=2e-4, help="G's Adam learning rate")
+    optimizer.add_argument("--lr-d", type=non_negative_float, default=2e-4, help="D's Adam learning rate")
+    optimizer.add_argument("--beta1", type=fraction_below_one, default=0.5,
+                           help="Adam beta1 (0.5 is the DCGAN choice)")
+    optimizer.add_argument("--beta2", type=fraction_below_one, default=0.999, help="Adam beta2")
     optimizer.add_argument("--seed", type=int, default=0)
     run = parser.add_argument_group("run")
     run.add_argument("--out", default=None, help="output folder (default: runs/DATASET-LOSS)")
     run.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     run.add_argument("--device", choices=("cpu", "cuda", "cuda-sim"), default=None, help="default: $MINIGAN_DEVICE or cpu")
     run.add_argument("--data-dir", default=None, help="folder with the IDX files (default: $MINIGAN_DATA, then the cache)")
-    run.add_argument("--limit", type=int, default=None, help="use only the first N training images (quick tries)")
-    run.add_argument("--log-every", type=int, default=10, help="steps between lines of metrics.jsonl")
-    run.add_argument("--sample-every", type=int, default=250, help="steps between sample grids")
-    run.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
+    run.add_argument("--limit", type=positive_int, default=None, help="use only the first N training images (quick tries)")
+    run.add_argument("--log-every", type=positive_int, default=10, help="steps between lines of metrics.jsonl")
+    run.add_argument("--sample-every", type=positive_int, default=250, help="steps between sample grids")
+    run.add_argument("--checkpoint-every", type=positive_int, default=500, help="steps between checkpoints")
     run.add_argument("--no-progress", action="store_true", help="no progress bar (for logs and CI)")
     return parser
 
 
-# The settings a resumed run takes from the command line (when given there); the rest comes from config.json.
-RUN_LENGTH_AND_PLACE = ("out", "resume", "device", "data_dir", "no_progress")
+# What a resumed run may change: the rest would make it another run (and is an error when it differs).
+CHANGEABLE_ON_RESUME = ("steps", "epochs", "lr_g", "lr_d", "beta1", "beta2", "gp_weight", "r1_gamma",
+                        "log_every", "sample_every", "checkpoint_every", "no_progress", "device", "data_dir", "out")
+# Settings resolved from others (see resolve_settings): compared through what they resolve to.
+_RESOLVED = {"spectral_norm": "d_norm"}
+
+
+def explicit_options(argv) -> set:
+    """The settings given on the command line (not left at their defaults), as ``vars(args)`` names."""
+    parser = build_parser()
+    for action in parser._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(parser.parse_args(argv)))
 
 
 def resolve_settings(args) -> dict:
@@ -92,7 +118,8 @@ def resolve_settings(args) -> dict:
     settings = dict(vars(args))
     images = args.dataset in IMAGE_DATASETS
     if not images and args.conditional:
-        raise SystemExit(f"error: --conditional needs an image dataset ({', '.join(IMAGE_DATASETS)}), not {args.dataset}")
+        raise runs.RunFolderError(f"--conditional needs an image dataset ({', '.join(IMAGE_DATASETS)}), "
+                                  f"not {args.dataset}")
     if settings["latent_dim"] is None:
         settings["latent_dim"] = 100 if images else (1 if args.dataset == "gaussian" else 2)
     if settings["n_critic"] is None:
@@ -104,6 +131,30 @@ def resolve_settings(args) -> dict:
     if settings["out"] is None:
         settings["out"] = os.path.join("runs", f"{args.dataset}-{args.loss}")
     return settings
+
+
+def resumed_settings(settings, saved, explicit) -> tuple[dict, list]:
+    """(settings of the resumed run, the changes made) from the saved config and the command line.
+
+    A setting the command line gives explicitly replaces the saved one if it may change on resume,
+    and is an error naming both values if it may not. A setting newer than the saved run is
+    absent from its config.json: it keeps its default.
+    """
+    merged, changes = {**settings, **saved}, []
+    for name in sorted(explicit | {"dataset"}):
+        name = _RESOLVED.get(name, name)
+        old, new = saved.get(name, settings[name]), settings[name]
+        if old == new or name == "resume":
+            continue
+        if name not in CHANGEABLE_ON_RESUME:
+            flag = "dataset" if name == "dataset" else "--" + name.replace("_", "-")
+            raise runs.RunFolderError(f"--resume: {flag} was {old!r} in this run and cannot change to {new!r}; "
+                                      "start a new run with another --out")
+        merged[name] = new
+        changes.append({"setting": name, "from": old, "to": new})
+    if "steps" in explicit or "epochs" in explicit:  # a new length replaces the old one
+        merged.update(steps=settings["steps"], epochs=settings["epochs"])
+    return merged, changes
 
 
 def load_data(settings):
@@ -126,19 +177,8 @@ def _gaussian(n, rng):
     return rng.normal(4.0, 1.25, (n, 1)).astype(np.float32)
 
 
-def build_models(settings):
-    from .gan.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
-
-    if settings["dataset"] in IMAGE_DATASETS:
-        classes = 10 if settings["conditional"] else 0
-        generator = DCGANGenerator(settings["latent_dim"], settings["width"], num_classes=classes)
-        discriminator = DCGANDiscriminator(settings["width"], norm=settings["d_norm"], num_classes=classes)
-    else:
-        data_dim = TOY_DIMENSIONS[settings["dataset"]]
-        generator = MLPGenerator(settings["latent_dim"], data_dim, hidden=128, depth=2)
-        discriminator = MLPDiscriminator(data_dim, hidden=128, depth=2,
-                                         norm="spectral" if settings["d_norm"] == "spectral" else "none")
-    return generator, discriminator
+class Diverged(Exception):
+    """The run's numbers left the finite world (or exploded): training stops before anything is saved."""
 
 
 class Run:
@@ -159,7 +199,7 @@ class Run:
         self.images = settings["dataset"] in IMAGE_DATASETS
         self.loader = BatchLoader(samples, labels if settings["conditional"] else None,
                                   batch_size=settings["batch_size"], seed=settings["seed"])
-        generator, discriminator = build_models(settings)
+        generator, discriminator = runs.build_models(settings)
         betas = (settings["beta1"], settings["beta2"])
         self.trainer = GANTrainer(
             generator, discriminator,
@@ -179,32 +219,45 @@ class Run:
         else:
             self.total_steps = settings["steps"] if settings["steps"] is not None else 3000
         self.step, self.records = 0, []
+        self.checkpoint_step = None  # the step of the last good checkpoint on disk, once there is one
 
     # ---------------------------------------------------------------- files
     def path(self, *parts):
         return os.path.join(self.out, *parts)
 
     def save_checkpoint(self):
+        """Write the checkpoint of this step -- after checking that every saved number is finite."""
         from .autograd import get_rng_state
         from .checkpoint import save_checkpoint
 
-        save_checkpoint(self.path("checkpoint.npz"), {
-            "trainer": self.trainer.state_dict(), "rng": get_rng_state(),
+        trainer_state = self.trainer.state_dict()
+        broken = runs.non_finite_arrays(trainer_state)
+        if broken:
+            raise Diverged(f"{len(broken)} arrays of the model or optimizer state hold NaN or inf "
+                           f"({', '.join(broken[:3])}{', ...' if len(broken) > 3 else ''})")
+        save_checkpoint(self.path(runs.CHECKPOINT), {
+            "trainer": trainer_state, "rng": get_rng_state(),
             "loader": self.loader.state_dict(), "step": self.step,
         })
+        self.checkpoint_step = self.step
 
     def restore(self):
         from .autograd import set_rng_state
         from .checkpoint import load_checkpoint
 
-        state = load_checkpoint(self.path("checkpoint.npz"))
+        state = load_checkpoint(self.path(runs.CHECKPOINT))
         self.trainer.load_state_dict(state["trainer"])
         set_rng_state(state["rng"])
         self.loader.load_state_dict(state["loader"])
-        self.step = int(state["step"])
+        self.step = self.checkpoint_step = int(state["step"])
+        # The optimizers' saved hyper-parameters give way to the settings: a resume may change them.
+        for optimizer, lr in ((self.trainer.g_optimizer, self.settings["lr_g"]),
+                              (self.trainer.d_optimizer, self.settings["lr_d"])):
+            for group in optimizer.param_groups:
+                group.update(lr=lr, betas=(self.settings["beta1"], self.settings["beta2"]))
         # metrics.jsonl may hold lines logged after the checkpoint: keep only what the checkpoint covers.
-        self.records = [r for r in _read_jsonl(self.path("metrics.jsonl")) if r["step"] <= self.step]
-        _write_jsonl(self.path("metrics.jsonl"), self.records)
+        self.records = [r for r in runs.read_metrics(self.out) if r["step"] <= self.step]
+        runs.write_metrics(self.out, self.records)
 
     def sample_generator(self):
         return self.trainer.ema_generator or self.trainer.generator
@@ -241,95 +294,130 @@ class Run:
 
     # ---------------------------------------------------------------- the loop
     def train(self, progress=True) -> int:
-        """Train until ``total_steps``; returns the exit code (0 done, 1 stopped by NaN, 130 interrupted)."""
+        """Train until ``total_steps``; returns the exit code (0 done, 1 diverged, 130 SIGINT, 143 SIGTERM)."""
         from tqdm import tqdm
 
-        interrupted = []
-        previous_handler = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+        stop = []  # the signal that asked the run to stop, once one has
+        handlers = {sig: signal.signal(sig, lambda number, _: stop.append(number))
+                    for sig in (signal.SIGINT, signal.SIGTERM)}
         batches = self.loader.forever()
         bar = tqdm(total=self.total_steps, initial=self.step, disable=not progress, unit="step", dynamic_ncols=True)
         start = time.perf_counter()
         try:
-            while self.step < self.total_steps and not interrupted:
+            while self.step < self.total_steps and not stop:
                 batch = next(batches)
                 real, labels = batch if isinstance(batch, tuple) else (batch, None)
-                stats = self.trainer.step(real, labels)
-                bad = [key for key, value in stats.items() if not math.isfinite(value)]
-                if bad:
-                    print(f"\nstopped: {', '.join(bad)} became {stats[bad[0]]} at step {self.step + 1}. The last good "
-                          f"checkpoint is {self.path('checkpoint.npz')}; try a lower learning rate "
-                          f"(--lr-d/--lr-g) or another --loss.", file=sys.stderr)
-                    return 1
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is reported below
+                    stats = self.trainer.step(real, labels)
+                self._check_statistics(stats)
                 self.step += 1
-                self._log(stats, time.perf_counter() - start)
+                if self._log(stats, time.perf_counter() - start):
+                    self._check_state()
                 bar.update(1)
                 bar.set_postfix({k: f"{stats[k]:.3f}" for k in ("d_loss", "g_loss") if k in stats})
                 if self.step % self.settings["sample_every"] == 0:
                     self.save_samples(f"step_{self.step:06d}.png")
                 if self.step % self.settings["checkpoint_every"] == 0:
                     self.save_checkpoint()
+            self.save_checkpoint()
+        except Diverged as problem:
+            bar.close()  # before the message, which would otherwise land inside the bar
+            print(f"stopped at step {self.step + 1}: the run diverged: {problem}. {self._where_to_resume()}",
+                  file=sys.stderr)
+            return 1
         finally:
             bar.close()
-            signal.signal(signal.SIGINT, previous_handler)
-        self.save_checkpoint()
-        if interrupted:
-            print(f"interrupted at step {self.step}: checkpoint saved; continue with --out {self.out} --resume",
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+        if stop:
+            name = signal.Signals(stop[0]).name
+            print(f"stopped by {name} at step {self.step}: checkpoint saved; continue with --out {self.out} --resume",
                   file=sys.stderr)
-            return 130
+            return 128 + stop[0]
         self.finish()
         return 0
 
-    def _log(self, stats, seconds):
+    def _check_statistics(self, stats):
+        bad = {key: value for key, value in stats.items() if not math.isfinite(value) or abs(value) > DIVERGED_ABOVE}
+        if bad:
+            key = next(iter(bad))
+            raise Diverged(f"{key} became {bad[key]:.4g}")
+
+    def _check_state(self):
+        broken = runs.non_finite_arrays({"generator": self.trainer.generator.state_dict(),
+                                         "discriminator": self.trainer.discriminator.state_dict()})
+        if broken:
+            raise Diverged(f"weights hold NaN or inf ({', '.join(broken[:3])})")
+
+    def _where_to_resume(self) -> str:
+        """The last checkpoint that is really good (or that there is none), and the usual remedy."""
+        remedy = "a lower learning rate (--lr-d/--lr-g) or another --loss"
+        if self.checkpoint_step is None:
+            return f"No checkpoint had been written yet: start again with {remedy}."
+        return (f"The last good checkpoint is {self.path(runs.CHECKPOINT)} (step {self.checkpoint_step}); continue "
+                f"from it with --out {self.out} --resume and {remedy}.")
+
+    def _log(self, stats, seconds) -> bool:
+        """Append the step's statistics to metrics.jsonl on logged steps; True when it did."""
         if self.step % self.settings["log_every"] and self.step != self.total_steps:
-            return
+            return False
         record = {"step": self.step, "seconds": round(seconds, 3), **stats}
         self.records.append(record)
-        with open(self.path("metrics.jsonl"), "a") as log:
-            log.write(json.dumps(record) + "\n")
+        runs.append_metrics(self.out, record)
+        return True
 
 
-def _read_jsonl(path):
-    if not os.path.exists(path):
-        return []
-    with open(path) as lines:
-        return [json.loads(line) for line in lines if line.strip()]
-
-
-def _write_jsonl(path, records):
-    with open(path, "w") as log:
-        log.writelines(json.dumps(r) + "\n" for r in records)
+def prepare_folder(out) -> None:
+    """Create ``out`` (and ``out/samples``) or say in one line why it cannot be used."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise runs.RunFolderError(f"--out {out} is a file, not a folder")
+    os.makedirs(os.path.join(out, "samples"), exist_ok=True)
 
 
 def main(argv=None) -> int:
+    """The command line; returns the exit code. Expected problems are one line on stderr (``cli.run_cli``)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    settings = resolve_settings(args)
-    config_path = os.path.join(settings["out"], "config.json")
-    if args.resume:
-        if not os.path.exists(os.path.join(settings["out"], "checkpoint.npz")):
-            raise SystemExit(f"error: --resume: no checkpoint.npz in {settings['out']}")
-        with open(config_path) as f:
-            saved = json.load(f)
-        from_command_line = {k: settings[k] for k in RUN_LENGTH_AND_PLACE if settings[k] is not None}
-        if args.steps is not None or args.epochs is not None:  # a new length replaces the old one
-            from_command_line.update(steps=args.steps, epochs=args.epochs)
-        # A setting newer than the saved run is absent from its config.json: it keeps its default.
-        settings = {**settings, **saved, **from_command_line}
-    elif os.path.exists(os.path.join(settings["out"], "checkpoint.npz")):
-        raise SystemExit(f"error: {settings['out']} already holds a run; pass --resume to continue it or --out elsewhere")
-    os.makedirs(os.path.join(settings["out"], "samples"), exist_ok=True)
+    return run_cli(_train, args, explicit_options(argv))
 
-    run = Run(settings)
-    if args.resume:
-        run.restore()
-    else:
-        open(run.path("metrics.jsonl"), "w").close()
-    with open(config_path, "w") as f:
-        json.dump({**settings, "data_source": run.source, "total_steps": run.total_steps}, f, indent=2)
-    progress = not settings["no_progress"]
-    if progress:
-        print(f"training {settings['dataset']} ({run.source}) with the {settings['loss']} loss for "
-              f"{run.total_steps} steps -> {settings['out']}")
-    code = run.train(progress=progress)
+
+def _train(args, explicit) -> int:
+    from .checkpoint import remove_orphan_temporaries
+
+    settings = resolve_settings(args)
+    out = settings["out"]
+    has_checkpoint = os.path.exists(os.path.join(out, runs.CHECKPOINT))
+    if args.resume and not has_checkpoint:
+        raise runs.RunFolderError(f"--resume: no {runs.CHECKPOINT} in {out}")
+    if not args.resume and has_checkpoint:
+        raise runs.RunFolderError(f"{out} already holds a run; pass --resume to continue it or --out elsewhere")
+    prepare_folder(out)
+    with runs.RunLock(out):
+        remove_orphan_temporaries(out)
+        changes = []
+        if args.resume:
+            saved = runs.read_config(out)
+            settings, changes = resumed_settings(settings, saved, explicit)
+        run = Run(settings)
+        if args.resume:
+            if run.source != saved.get("data_source", run.source):
+                raise runs.RunFolderError(f"--resume: the run trained on {saved['data_source']!r}, but the data found "
+                                          f"now is {run.source!r}; give the same --data-dir")
+            run.restore()
+            changes = [{"step": run.step, **change} for change in changes]
+        else:
+            runs.write_metrics(out, [])
+        history = (saved.get("changes", []) if args.resume else []) + changes
+        runs.write_config(out, {**settings, "data_source": run.source, "total_steps": run.total_steps,
+                                "changes": history})
+        progress = not settings["no_progress"]
+        for change in changes:
+            print(f"resume: {change['setting']} {change['from']!r} -> {change['to']!r} from step {change['step']}",
+                  file=sys.stderr)
+        if progress:
+            print(f"training {settings['dataset']} ({run.source}) with the {settings['loss']} loss for "
+                  f"{run.total_steps} steps -> {out}")
+        code = run.train(progress=progress)
     if code == 0 and progress:
         print(f"done: {run.path('final.png')}, {run.path('curves.png')}, {run.path('samples.gif')}")
     return code

@@ -1,6 +1,7 @@
 """The metrics' classifiers (checksums, accuracy, training command) and python -m minigan.evaluate end to end."""
 import json
 import os
+import re
 import shutil
 
 import numpy as np
@@ -124,16 +125,20 @@ def test_evaluate_accepts_the_checkpoint_path(tiny_run, capsys):
     assert json.loads((tiny_run / "eval.json").read_text())["n"] == 50
 
 
-def test_evaluate_errors_are_clear(tmp_path):
-    with pytest.raises(SystemExit, match="not a training run folder"):
-        evaluate.main([str(tmp_path)])
-    (tmp_path / "config.json").write_text("{}")
-    with pytest.raises(SystemExit, match="no checkpoint.npz"):
-        evaluate.main([str(tmp_path)])
+def _one_line_error(capsys, code, pattern):
+    err = capsys.readouterr().err
+    assert code == 1 and len(err.splitlines()) == 1 and re.search(pattern, err), err
+
+
+def test_evaluate_errors_are_clear(tmp_path, capsys):
+    _one_line_error(capsys, evaluate.main([str(tmp_path)]), "error: .* is not a training run folder")
+    (tmp_path / "config.json").write_text('{"dataset": "mnist"}')
+    _one_line_error(capsys, evaluate.main([str(tmp_path)]), "no checkpoint.npz")
     toy = tmp_path / "ring"
     assert train.main(["ring", "--steps", "1", "--no-progress", "--out", str(toy)]) == 0
-    with pytest.raises(SystemExit, match="no classifier for the ring run"):
-        evaluate.main([str(toy)])
+    _one_line_error(capsys, evaluate.main([str(toy)]), "no classifier for the ring run")
+    (toy / "eval.json").mkdir()  # cannot be written: refused before any work, not after
+    _one_line_error(capsys, evaluate.main([str(toy)]), "eval.json: Is a directory")
 
 
 def test_gaussian_blur_of_a_dot_is_the_separable_gaussian_and_keeps_constants():

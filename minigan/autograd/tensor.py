@@ -31,6 +31,8 @@ def _to_array(data, dtype=None, device=None, copy=True):
         data = data.data
     if device is None and backend.is_cupy_array(data):
         device = "cuda"
+    elif device is not None:
+        _check_host_device(device)
     device = backend.resolve_device(device)
     if not (isinstance(data, numpy.ndarray) or backend.is_cupy_array(data)):
         data = numpy.array(data)  # a new array: nothing left to share
@@ -43,6 +45,14 @@ def _to_array(data, dtype=None, device=None, copy=True):
     if moved is not data:
         copy = False  # moving between devices made a copy already
     return moved.copy() if copy else moved
+
+
+def _check_host_device(device) -> None:
+    """Refuse the host device that NumPy arrays are *not* on in this process (see ``backend.host_device``)."""
+    if device in ("cpu", "cuda-sim") and device != backend.host_device():
+        raise backend.DeviceError(
+            f"device {device!r} was asked for, but NumPy arrays are on {backend.host_device()!r} in this process: "
+            "the CUDA simulator is a process-wide mode (MINIGAN_DEVICE=cuda-sim or set_default_device)")
 
 
 class _VersionCounter:
@@ -309,6 +319,8 @@ class Tensor:
         result = self
         if dtype is not None:
             result = result.astype(dtype)
+        if device is not None:
+            _check_host_device(device)
         if device is not None and backend.resolve_device(device) != result.device:
             result = shape.to_device(result, device)
         return result

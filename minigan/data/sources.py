@@ -8,7 +8,9 @@ where they came from, which is also printed (to stderr) unless ``progress=False`
    ``fashion-mnist``); without the argument, in ``$MINIGAN_DATA/<dataset>`` only (the variable
    serves every dataset, so its top folder cannot hold one dataset's files). The two files of a
    split have their standard names (``train-images-idx3-ubyte.gz``, ``train-labels-idx1-ubyte.gz``,
-   ``t10k-images-idx3-ubyte.gz``, ``t10k-labels-idx1-ubyte.gz``), gzipped or not;
+   ``t10k-images-idx3-ubyte.gz``, ``t10k-labels-idx1-ubyte.gz``), gzipped or not. A ``data_dir``
+   without them, or a ``$MINIGAN_DATA`` that is not a folder, is an error, not a silent fallback:
+   the user asked for *that* data;
 2. in the cache, ``~/.cache/minigan/<dataset>`` (``$XDG_CACHE_HOME/minigan/<dataset>`` if set);
 3. Fashion-MNIST only: in the folder Debian's package ``dataset-fashion-mnist`` installs,
    ``/usr/share/datasets/fashion-mnist`` -- the full dataset, so it comes before a download;
@@ -28,7 +30,7 @@ import sys
 
 from .download import DownloadError, download as download_file
 from .idx import read_idx, read_images_and_labels
-from .offline_digits import TEST_PER_CLASS, offline_digits_path, read_offline_digits
+from .offline_digits import TEST_PER_CLASS, read_offline_digits
 
 FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
@@ -73,9 +75,22 @@ def _load(dataset, title, split, data_dir, download, progress, mirrors, system_d
         raise ValueError(f"{title}: split must be 'train' or 'test', got {split!r}")
     names = FILES[split]
     cache = cache_dir(dataset)
-    folders = _user_folders(dataset, data_dir) + [cache, *system_dirs]
+    named = _user_folders(dataset, data_dir)
+    for folder in named:  # step 1: a folder the user named must hold the data -- never a silent fallback
+        paths = _find_files(folder, names)
+        if paths:
+            images, labels = read_images_and_labels(*paths)
+            return _found(images, labels, f"{title} {split}: {len(images):,} images from {_short(folder)}", progress)
+    if data_dir is not None:
+        where = " or ".join(_short(folder) for folder in named)
+        raise DataUnavailableError(f"{title} {split}: --data-dir {data_dir} holds no {title} files: expected "
+                                   f"{', '.join(names)} (gzipped or not) in {where}")
+    shared = os.environ.get("MINIGAN_DATA")
+    if shared and not os.path.isdir(shared):
+        raise DataUnavailableError(f"{title} {split}: $MINIGAN_DATA is {shared}, which is not a folder")
 
-    for folder in folders:  # steps 1-3
+    folders = [cache, *system_dirs]
+    for folder in folders:  # steps 2-3
         paths = _find_files(folder, names)
         if paths:
             images, labels = read_images_and_labels(*paths)
@@ -106,8 +121,7 @@ def _load(dataset, title, split, data_dir, download, progress, mirrors, system_d
 def _offline_digits(split):
     images, labels = read_offline_digits(split)
     part = f"the last {TEST_PER_CLASS}" if split == "test" else f"all but the last {TEST_PER_CLASS}"
-    source = (f"MNIST {split}: {len(images):,} offline digits shipped with minigan "
-              f"({part} of each class; {_short(offline_digits_path())})")
+    source = f"MNIST {split}: {len(images):,} offline digits shipped with minigan ({part} of each class)"
     return images, labels, source
 
 

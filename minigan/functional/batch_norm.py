@@ -25,6 +25,8 @@ exact -- just slower. (WGAN-GP critics usually avoid batch norm anyway, since it
 """
 from __future__ import annotations
 
+import warnings
+
 from .. import kernels
 from ..autograd import Function, Tensor, as_tensor, is_grad_enabled
 
@@ -109,6 +111,13 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
         raise ValueError(f"batch_norm: training needs more than one value per channel, got input shape {x.shape}")
     function = BatchNormTrain(eps)
     y = function(x, weight, bias)
+    xp = x.xp
+    if not (xp.isfinite(function.mean).all() and xp.isfinite(function.var).all()):
+        if running_mean is not None or running_var is not None:
+            warnings.warn("batch_norm: the batch holds NaN or inf values; running_mean and running_var are left "
+                          "as they were (averaging them in would poison every later eval-mode output)",
+                          RuntimeWarning, stacklevel=2)
+        return y
     if running_mean is not None:
         running_mean.copy_((1 - momentum) * running_mean.data + momentum * function.mean)
     if running_var is not None:

@@ -31,6 +31,8 @@ def linear(x, weight, bias=None):
             f"linear: input shape {x.shape} does not end in in_features={weight.shape[-1]} "
             f"(weight shape {weight.shape})"
         )
+    if x.dtype != weight.dtype:
+        raise TypeError(f"linear: input dtype {x.dtype} differs from weight dtype {weight.dtype}")
     y = x @ weight.T
     return y if bias is None else y + bias
 

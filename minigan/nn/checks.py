@@ -16,7 +16,10 @@ def describe(layer) -> str:
 
 
 def check_input(layer, x, dims) -> None:
-    """Raise unless ``x`` is a Tensor whose shape fits ``dims``.
+    """Raise unless ``x`` is a Tensor whose shape fits ``dims`` and whose dtype is the layer's weights'.
+
+    Every layer refuses a raw array and a dtype it was not built for (an int64 or float64 batch
+    into float32 weights) in the same words, rather than silently upcasting some and not others.
 
     ``dims`` is the expected shape: an int must match exactly, a name such as "N" or "H" matches any
     size, and a leading "*" matches any number of leading axes (``("*", 784)``: anything ending in 784).
@@ -32,3 +35,7 @@ def check_input(layer, x, dims) -> None:
     if not sizes_fit:
         expected = ", ".join(str(d) for d in dims)
         raise ValueError(f"{describe(layer)}: expected input ({expected}), got shape {x.shape}")
+    weight = next(layer.parameters(recurse=False), None)
+    if weight is not None and x.dtype != weight.dtype:
+        raise TypeError(f"{describe(layer)}: input dtype {x.dtype} differs from the layer's {weight.dtype} weights; "
+                        f"convert one of them (x.to({weight.dtype.name}), or layer.double() / layer.float())")
