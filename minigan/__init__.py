@@ -2,8 +2,10 @@
 
 The top level re-exports the autograd engine, PyTorch-style: ``minigan.tensor``, ``minigan.randn``,
 ``minigan.grad``, ``minigan.no_grad``, and the basic operations (``minigan.exp``, ``minigan.matmul``,
-...). Layers live in ``minigan.nn``, optimizers in ``minigan.optim``, differentiable building blocks
-(convolution, batch norm, activations) in ``minigan.functional``.
+...). Layers live in ``minigan.nn``, optimizers and learning-rate schedules in ``minigan.optim``,
+differentiable building blocks (convolution, batch norm, activations) in ``minigan.functional``;
+``minigan.save_weights`` / ``minigan.load_weights`` move a model's weights in and out of a
+safetensors file (which PyTorch reads too).
 """
 from .autograd import *  # noqa: F401,F403
 from .autograd import Tensor, grad, no_grad  # noqa: F401  (named explicitly for readers and linters)
@@ -13,3 +15,4 @@ __version__ = "0.1.0"
 
 # Layers and optimizers (floor 4) import only the floors below, so importing them last makes no cycle.
 from . import nn, optim  # noqa: E402,F401
+from .weights import load_weights, save_weights  # noqa: E402,F401

@@ -13,6 +13,54 @@ def test_dcgan_matches_the_reference_parameter_counts():
     assert DCGANDiscriminator().num_parameters() == 138_817
 
 
+# The state_dict keys of benchmarks/torch_reference.py's Generator and Discriminator (torch 2.13), and of
+# that Discriminator with torch.nn.utils.spectral_norm on conv1, conv2, fc and bn2 = nn.Identity().
+TORCH_GENERATOR_KEYS = [
+    "fc.weight", "fc.bias", "bn0.weight", "bn0.bias", "bn0.running_mean", "bn0.running_var", "bn0.num_batches_tracked",
+    "deconv1.weight", "deconv1.bias", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
+    "bn1.num_batches_tracked", "deconv2.weight", "deconv2.bias"]
+TORCH_DISCRIMINATOR_KEYS = [
+    "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "bn2.weight", "bn2.bias", "bn2.running_mean",
+    "bn2.running_var", "bn2.num_batches_tracked", "fc.weight", "fc.bias"]
+TORCH_SPECTRAL_DISCRIMINATOR_KEYS = [
+    f"{layer}.{name}" for layer in ("conv1", "conv2", "fc") for name in ("bias", "weight_orig", "weight_u", "weight_v")]
+
+
+def test_dcgan_state_dict_keys_are_the_pytorch_references():
+    assert sorted(DCGANGenerator().state_dict()) == sorted(TORCH_GENERATOR_KEYS)
+    assert sorted(DCGANDiscriminator().state_dict()) == sorted(TORCH_DISCRIMINATOR_KEYS)
+    assert sorted(DCGANDiscriminator(norm="spectral").state_dict()) == sorted(TORCH_SPECTRAL_DISCRIMINATOR_KEYS)
+
+
+@pytest.mark.parametrize("norm", ["batch", "spectral"])
+def test_a_discriminator_saved_under_the_old_names_loads(norm):
+    """Checkpoints written before the renaming: D's norm layer was `norm2`, spectral norm a wrapper module."""
+    mg.manual_seed(0)
+    saved = DCGANDiscriminator(width=4, norm=norm)
+    saved(mg.randn(4, 1, 28, 28))  # running statistics, power iterations
+    old_names = {"bn2.": "norm2.", ".weight_orig": ".module.weight", ".weight_u": ".u", ".weight_v": ".v"}
+    old_state = {}
+    for key, value in saved.state_dict().items():
+        for new, old in old_names.items():
+            key = key.replace(new, old)
+        if norm == "spectral" and key.endswith(".bias"):
+            key = key.replace(".bias", ".module.bias")
+        old_state[key] = value
+    # The keys minigan wrote before (checked against a checkpoint of that version).
+    expected_old = (["norm2.weight", "norm2.bias", "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
+                     "fc.weight", "fc.bias", "norm2.running_mean", "norm2.running_var", "norm2.num_batches_tracked"]
+                    if norm == "batch" else
+                    [f"{layer}.module.{name}" for layer in ("conv1", "conv2", "fc") for name in ("weight", "bias")]
+                    + [f"{layer}.{name}" for layer in ("conv1", "conv2", "fc") for name in ("u", "v")])
+    assert list(old_state) == expected_old
+    mg.manual_seed(1)
+    fresh = DCGANDiscriminator(width=4, norm=norm)
+    fresh.load_state_dict(old_state)
+    x = mg.randn(3, 1, 28, 28)
+    saved.eval(), fresh.eval()
+    np.testing.assert_array_equal(fresh(x).numpy(), saved(x).numpy())
+
+
 def test_dcgan_shapes_and_output_range():
     mg.manual_seed(0)
     g, d = DCGANGenerator(latent_dim=16, width=8), DCGANDiscriminator(width=8)
@@ -34,7 +82,7 @@ def test_dcgan_init_statistics():
 def test_critic_variants_have_no_batch_norm(norm):
     d = DCGANDiscriminator(width=8, norm=norm)
     assert not any(isinstance(m, nn.BatchNorm2d) for m in d.modules())
-    assert any(isinstance(m, nn.SpectralNorm) for m in d.modules()) == (norm == "spectral")
+    assert any(hasattr(m, "weight_orig") for m in d.modules()) == (norm == "spectral")
     x = mg.randn(2, 1, 28, 28)
     d.eval()  # (spectral norm runs a power iteration per training forward, changing the weights)
     # With no batch norm each sample's score depends on that sample alone.
@@ -90,7 +138,7 @@ def test_spectral_norm_is_fitted_to_the_dcgan_initialised_weights():
     mg.manual_seed(0)
     d = DCGANDiscriminator(width=8, norm="spectral")
     for layer in (d.conv1, d.conv2, d.fc):
-        weight = layer.module.weight.numpy()
+        weight = layer.weight_orig.numpy()
         largest = np.linalg.svd(weight.reshape(weight.shape[0], -1), compute_uv=False)[0]
         assert abs(weight.std() - 0.02) < 0.005  # DCGAN init, not the layer default
-        assert abs(layer.sigma - largest) < 0.05 * largest
+        assert abs(nn.spectral_norm_sigma(layer) - largest) < 0.05 * largest

@@ -199,11 +199,12 @@ def test_deepcopy_gives_an_independent_model():
     """What an exponential moving average of a generator's weights starts from."""
     model = nn.Sequential(nn.spectral_norm(nn.Linear(3, 4)), nn.BatchNorm1d(4))
     twin = copy.deepcopy(model)
-    assert twin[0].module.weight is not model[0].module.weight and isinstance(twin[0].module.weight, nn.Parameter)
+    assert twin[0].weight_orig is not model[0].weight_orig and isinstance(twin[0].weight_orig, nn.Parameter)
     x = mg.randn(5, 3)
     np.testing.assert_array_equal(twin(x).numpy(), model(x).numpy())
-    twin[0].module.weight.data += 1
-    assert not np.array_equal(twin[0].module.weight.numpy(), model[0].module.weight.numpy())
+    twin[0].weight_orig.data += 1
+    assert not np.array_equal(twin[0].weight_orig.numpy(), model[0].weight_orig.numpy())
+    assert not np.array_equal(twin(x).numpy(), model(x).numpy())  # the twin's hook normalises the twin's weight
 
 
 def test_sequential_and_module_list():
@@ -242,9 +243,42 @@ def test_repr_of_a_nested_model():
     (0): Flatten(start_dim=1, end_dim=-1)
     (1): Linear(in_features=1568, out_features=1, bias=True)
   )
-  (3): SpectralNorm(
-    name='weight', n_power_iterations=1, dim=0
-    (module): Linear(in_features=3, out_features=3, bias=True)
-  )
+  (3): Linear(in_features=3, out_features=3, bias=True)
   (4): Identity()
 )"""
+
+
+def test_forward_pre_hooks_run_before_forward_and_can_be_removed():
+    layer = nn.Linear(2, 1)
+    seen = []
+
+    def double_the_input(module, args):
+        seen.append(module)
+        return args[0] * 2
+
+    handle = layer.register_forward_pre_hook(double_the_input)
+    x = mg.tensor([[1.0, -3.0]])
+    np.testing.assert_allclose(layer(x).numpy(), layer.forward(x * 2).numpy())
+    assert seen == [layer]
+    handle.remove()
+    np.testing.assert_allclose(layer(x).numpy(), layer.forward(x).numpy())
+    assert seen == [layer]
+
+
+def test_load_state_dict_lets_a_module_rename_its_old_keys():
+    class Renamed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.new = nn.Linear(2, 2)
+
+        def _upgrade_state_dict(self, state_dict, prefix):
+            nn.module.rename_keys(state_dict, nn.module.prefix_renames(state_dict, prefix + "old.", prefix + "new."))
+
+    saved, model = nn.Sequential(Renamed()), nn.Sequential(Renamed())
+    old_state = {key.replace(".new.", ".old."): value for key, value in saved.state_dict().items()}
+    assert list(old_state) == ["0.old.weight", "0.old.bias"]
+    model.load_state_dict(old_state)
+    np.testing.assert_array_equal(model[0].new.weight.numpy(), saved[0].new.weight.numpy())
+    assert list(old_state) == ["0.old.weight", "0.old.bias"]  # the caller's dict is left alone
+    with pytest.raises(RuntimeError, match="unexpected keys: 0.other.weight"):
+        model.load_state_dict({**saved.state_dict(), "0.other.weight": np.zeros((2, 2))})

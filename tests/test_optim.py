@@ -1,4 +1,4 @@
-"""SGD and Adam against their formulas computed by hand in NumPy; parameter groups; checkpoints."""
+"""SGD, Adam, AdamW and RMSprop against their formulas computed by hand in NumPy; parameter groups; checkpoints."""
 import re
 
 import numpy as np
@@ -34,11 +34,14 @@ def _sgd_by_hand(steps, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, neste
     return p
 
 
-def _adam_by_hand(steps, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
+def _adam_by_hand(steps, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, decoupled=False):
     p = START.copy()
     m, v, v_max = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
     for t, g in enumerate(GRADIENTS[:steps], start=1):
-        g = g + weight_decay * p
+        if decoupled:  # AdamW: p shrinks by lr * weight_decay * p, g stays as it is
+            p = p - lr * weight_decay * p
+        else:
+            g = g + weight_decay * p
         m = betas[0] * m + (1 - betas[0]) * g
         v = betas[1] * v + (1 - betas[1]) * g ** 2
         v_max = np.maximum(v_max, v)
@@ -78,9 +81,59 @@ def test_adam_matches_the_formula(hyper, steps):
     np.testing.assert_allclose(_run(optim.Adam, steps, **hyper), _adam_by_hand(steps, **hyper), rtol=1e-12, atol=1e-15)
 
 
+ADAMW_CASES = [
+    dict(),  # PyTorch's default weight_decay, 0.01
+    dict(lr=0.01, weight_decay=0.5),
+    dict(lr=0.01, betas=(0.5, 0.9), eps=1e-3, weight_decay=0.2, amsgrad=True),
+]
+
+
+@pytest.mark.parametrize("hyper", ADAMW_CASES, ids=[str(h) for h in ADAMW_CASES])
+@pytest.mark.parametrize("steps", [1, 5])
+def test_adamw_matches_the_formula(hyper, steps):
+    expected = _adam_by_hand(steps, **{"weight_decay": 0.01, **hyper}, decoupled=True)
+    np.testing.assert_allclose(_run(optim.AdamW, steps, **hyper), expected, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(_run(optim.Adam, steps, **{"weight_decay": 0.01, **hyper}, decoupled_weight_decay=True),
+                               expected, rtol=1e-12, atol=1e-15)
+
+
+def _rmsprop_by_hand(steps, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+    p = START.copy()
+    square_avg, grad_avg, buffer = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
+    for g in GRADIENTS[:steps]:
+        g = g + weight_decay * p
+        square_avg = alpha * square_avg + (1 - alpha) * g ** 2
+        grad_avg = alpha * grad_avg + (1 - alpha) * g
+        denominator = np.sqrt(square_avg - grad_avg ** 2 if centered else square_avg) + eps
+        buffer = momentum * buffer + g / denominator
+        p = p - lr * (buffer if momentum else g / denominator)
+    return p
+
+
+RMSPROP_CASES = [
+    dict(),
+    dict(lr=5e-5),  # the original WGAN's
+    dict(lr=0.01, alpha=0.9, weight_decay=0.1),
+    dict(lr=0.01, momentum=0.9),
+    dict(lr=0.01, alpha=0.8, eps=1e-3, centered=True),
+    dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.05),
+]
+
+
+@pytest.mark.parametrize("hyper", RMSPROP_CASES, ids=[str(h) for h in RMSPROP_CASES])
+@pytest.mark.parametrize("steps", [1, 5])
+def test_rmsprop_matches_the_formula(hyper, steps):
+    np.testing.assert_allclose(_run(optim.RMSprop, steps, **hyper), _rmsprop_by_hand(steps, **hyper),
+                               rtol=1e-12, atol=1e-15)
+
+
 def test_the_variants_really_differ():
     """Guards the tests above: each option must change the result, or a test could pass by ignoring it."""
     assert not np.allclose(_adam_by_hand(5, lr=0.01, amsgrad=True), _adam_by_hand(5, lr=0.01))
+    assert not np.allclose(_adam_by_hand(5, lr=0.01, weight_decay=0.5, decoupled=True),
+                           _adam_by_hand(5, lr=0.01, weight_decay=0.5))
+    assert not np.allclose(_rmsprop_by_hand(5, centered=True), _rmsprop_by_hand(5))
+    assert not np.allclose(_rmsprop_by_hand(5, momentum=0.9), _rmsprop_by_hand(5))
     assert not np.allclose(_sgd_by_hand(5, 0.05, 0.9, nesterov=True), _sgd_by_hand(5, 0.05, 0.9))
     assert not np.allclose(_sgd_by_hand(5, 0.05, 0.9, dampening=0.3), _sgd_by_hand(5, 0.05, 0.9))
 
@@ -152,6 +205,12 @@ def test_invalid_arguments():
         optim.Adam([])
     with pytest.raises(TypeError, match="only optimize leaf Tensors that require grad"):
         optim.Adam([mg.zeros(2)])
+    with pytest.raises(ValueError, match=re.escape("AdamW: lr, eps and weight_decay must be non-negative, got")):
+        optim.AdamW([p], weight_decay=-0.1)
+    with pytest.raises(ValueError, match=re.escape("RMSprop: alpha must be in [0, 1], got 1.5")):
+        optim.RMSprop([p], alpha=1.5)
+    with pytest.raises(ValueError, match=re.escape("RMSprop: momentum must be non-negative, got -0.9")):
+        optim.RMSprop([p], momentum=-0.9)
 
 
 # --------------------------------------------------------------------- checkpoints
@@ -169,10 +228,12 @@ def _train(model, optimizer, batches):
 OPTIMIZERS = [
     (optim.Adam, dict(lr=0.01, betas=(0.5, 0.999), weight_decay=0.01, amsgrad=True)),
     (optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.001)),
+    (optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
+    (optim.RMSprop, dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.01)),
 ]
 
 
-@pytest.mark.parametrize("optimizer_class, hyper", OPTIMIZERS, ids=["Adam", "SGD"])
+@pytest.mark.parametrize("optimizer_class, hyper", OPTIMIZERS, ids=["Adam", "SGD", "AdamW", "RMSprop"])
 def test_training_resumes_bit_identically_from_an_npz_checkpoint(tmp_path, optimizer_class, hyper):
     mg.manual_seed(0)
     batches = [(mg.randn(6, 3), mg.randn(6, 2)) for _ in range(6)]
@@ -209,9 +270,9 @@ def test_optimizer_state_dict_format():
     state = optimizer.state_dict()
     assert sorted(state) == sorted([
         "param_groups.0.lr", "param_groups.0.betas", "param_groups.0.eps", "param_groups.0.weight_decay",
-        "param_groups.0.amsgrad", "param_groups.0.params",
+        "param_groups.0.amsgrad", "param_groups.0.decoupled_weight_decay", "param_groups.0.params",
         "param_groups.1.lr", "param_groups.1.betas", "param_groups.1.eps", "param_groups.1.weight_decay",
-        "param_groups.1.amsgrad", "param_groups.1.params",
+        "param_groups.1.amsgrad", "param_groups.1.decoupled_weight_decay", "param_groups.1.params",
         "state.0.step", "state.0.exp_avg", "state.0.exp_avg_sq",
     ])
     assert state["param_groups.1.lr"] == 0.5 and state["state.0.step"] == 1

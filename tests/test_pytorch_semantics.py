@@ -32,18 +32,18 @@ def _spectral_linear_loss(weight, bias, xs, coefficients, us, vs):
 def test_spectral_norm_gradient_over_several_forwards_matches_finite_differences(forwards):
     """D runs on real, fake (and penalty) batches before one backward: each forward's sigma uses its own u, v."""
     mg.manual_seed(0)
-    layer = nn.SpectralNorm(nn.Linear(5, 4)).double()
+    layer = nn.spectral_norm(nn.Linear(5, 4)).double()
     rng = np.random.default_rng(1)
     xs = [rng.standard_normal((3, 5)) for _ in range(forwards)]
     coefficients = [rng.standard_normal((3, 4)) for _ in range(forwards)]
     us, vs, loss = [], [], 0
     for x, c in zip(xs, coefficients):
         loss = loss + (layer(mg.tensor(x)) * mg.tensor(c)).sum()
-        us.append(layer.u.numpy().copy())
-        vs.append(layer.v.numpy().copy())
+        us.append(layer.weight_u.numpy().copy())
+        vs.append(layer.weight_v.numpy().copy())
     loss.backward()
 
-    weight, bias = layer.module.weight.numpy().copy(), layer.module.bias.numpy()
+    weight, bias = layer.weight_orig.numpy().copy(), layer.bias.numpy()
     numeric = np.zeros_like(weight)
     eps = 1e-6
     for index in np.ndindex(*weight.shape):
@@ -51,7 +51,7 @@ def test_spectral_norm_gradient_over_several_forwards_matches_finite_differences
         step[index] = eps
         numeric[index] = (_spectral_linear_loss(weight + step, bias, xs, coefficients, us, vs)
                           - _spectral_linear_loss(weight - step, bias, xs, coefficients, us, vs)) / (2 * eps)
-    np.testing.assert_allclose(layer.module.weight.grad.numpy(), numeric, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(layer.weight_orig.grad.numpy(), numeric, rtol=1e-6, atol=1e-8)
 
 
 # ---------------------------------------------------------------------- 2. in-place changes of saved tensors

@@ -89,17 +89,19 @@ def train(settings: dict) -> tuple:
     loader = data.BatchLoader(train_images, train_labels, batch_size=settings["batch_size"], seed=settings["seed"])
     shifts = numpy.random.default_rng([settings["seed"], 1])
     total_steps = settings["epochs"] * len(loader)
+    # The rate falls linearly to 0: lr * (1 - step / total_steps) at step 0, 1, ..., total_steps - 1.
+    scheduler = optim.lr_scheduler.LinearLR(optimizer, start_factor=1.0, end_factor=0.0, total_iters=total_steps)
     batches = loader.forever()
     start = time.perf_counter()
     with tqdm(total=total_steps, disable=not progress, unit="step", dynamic_ncols=True) as bar:
-        for step in range(total_steps):
+        for _ in range(total_steps):
             images, labels = next(batches)
             images = minigan.tensor(random_shift(images.numpy(), settings["shift"], shifts))
-            optimizer.param_groups[0]["lr"] = settings["lr"] * (1 - step / total_steps)
             loss = cross_entropy(model(images), labels)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            scheduler.step()
             bar.update(1)
             bar.set_postfix(loss=f"{loss.item():.3f}")
 

@@ -13,7 +13,10 @@ tutorials, where a GAN trains in seconds and every sample can be plotted.
        -> flatten -> Linear(6272, 1)                                           138,817 parameters
 
 with the DCGAN init (weights N(0, 0.02), batch-norm weights N(1, 0.02), biases 0). ``width`` scales
-the channel counts (64 above) and ``latent_dim`` the size of z.
+the channel counts (64 above) and ``latent_dim`` the size of z. The layers carry the reference's
+names (G: ``fc``, ``bn0``, ``deconv1``, ``bn1``, ``deconv2``; D: ``conv1``, ``conv2``, ``bn2``,
+``fc``), so the ``state_dict`` keys are PyTorch's and weights move between the two libraries
+(``minigan.save_weights``, ``python -m minigan.export``).
 
 **Critics.** A gradient penalty treats every sample on its own, but batch norm mixes the samples of
 a batch; so a WGAN-GP critic uses ``norm="none"``, ``"layer"`` or ``"spectral"`` instead of the
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 from .. import nn
 from ..autograd import Tensor, concatenate, leaky_relu
+from ..nn.module import prefix_renames, rename_keys
 
 
 def _normalized(layer, norm):
@@ -118,12 +122,13 @@ class DCGANDiscriminator(nn.Module):
         conv1 = nn.Conv2d(channels + extra_channels, width, 4, stride=2, padding=1)
         conv2 = nn.Conv2d(width, 2 * width, 4, stride=2, padding=1)
         fc = nn.Linear(2 * width * 7 * 7, 1)
-        self.norm2 = {
+        # "bn2" whatever the normalisation, so that the default D has the PyTorch reference's names.
+        self.bn2 = {
             "batch": lambda: nn.BatchNorm2d(2 * width),
             "layer": lambda: nn.LayerNorm((2 * width, 7, 7)),
         }.get(norm, nn.Identity)()
         # Initialise before wrapping: spectral norm fits its power-iteration vectors to the weights it sees.
-        for layer in (conv1, conv2, fc, self.norm2):
+        for layer in (conv1, conv2, fc, self.bn2):
             nn.init.dcgan_init(layer)
         self.conv1, self.conv2, self.fc = (_normalized(layer, norm) for layer in (conv1, conv2, fc))
         if num_classes and conditioning == "projection":
@@ -139,11 +144,16 @@ class DCGANDiscriminator(nn.Module):
         if self.num_classes and self.conditioning == "concat":
             x = concatenate([x, self.label_planes(labels, x)], axis=1)
         h = leaky_relu(self.conv1(x), 0.2)
-        h = leaky_relu(self.norm2(self.conv2(h)), 0.2).flatten(1)
+        h = leaky_relu(self.bn2(self.conv2(h)), 0.2).flatten(1)
         logits = self.fc(h)
         if self.num_classes and self.conditioning == "projection":
             logits = logits + (self.embed(labels) * h).sum(axis=1, keepdims=True)
         return logits
+
+    def _upgrade_state_dict(self, state_dict, prefix):
+        """Checkpoints of an older minigan name the normalisation layer ``norm2``; it is ``bn2`` now."""
+        rename_keys(state_dict, prefix_renames(state_dict, prefix + "norm2.", prefix + "bn2."))
+        super()._upgrade_state_dict(state_dict, prefix)
 
     def label_planes(self, labels, x):
         """What ``conditioning="concat"`` stacks onto images x (N, C, H, W): (N, num_classes, H, W) planes.

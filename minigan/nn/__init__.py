@@ -15,11 +15,12 @@ Parameters and buffers), then the layers, each in a small file by topic:
 | ``activation.py``    | ``ReLU``, ``LeakyReLU``, ``Tanh``, ``Sigmoid``, ``Identity``         |
 | ``dropout.py``       | ``Dropout``                                                          |
 | ``reshape.py``       | ``Flatten``, ``Unflatten``                                           |
-| ``spectral_norm.py`` | ``SpectralNorm``, ``spectral_norm``                                  |
+| ``spectral_norm.py`` | ``spectral_norm`` (a ``SpectralNorm`` forward pre-hook)              |
+| ``utils.py``         | ``utils.clip_grad_norm_``, ``clip_grad_value_``                      |
 | ``init.py``          | ``nn.init.normal_``, ``kaiming_uniform_``, ..., ``dcgan_init``       |
 | ``checks.py``        | the input-shape checks behind the layers' error messages             |
 """
-from . import init
+from . import init, utils
 from .activation import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .containers import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d, ConvTranspose2d
@@ -30,11 +31,11 @@ from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
 from .reshape import Flatten, Unflatten
-from .spectral_norm import SpectralNorm, spectral_norm
+from .spectral_norm import SpectralNorm, remove_spectral_norm, spectral_norm, spectral_norm_sigma
 
 __all__ = [
-    "init", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
+    "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
     "Linear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding",
     "Dropout", "Flatten", "Unflatten", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Identity",
-    "SpectralNorm", "spectral_norm",
+    "SpectralNorm", "spectral_norm", "remove_spectral_norm", "spectral_norm_sigma",
 ]

@@ -13,6 +13,9 @@ Everything else walks that tree: ``parameters()`` for the optimizer, ``state_dic
 ``eval()`` for layers that behave differently in training (dropout, batch norm), ``to(device)``,
 ``apply(fn)`` for custom initialisation, and ``repr`` for a readable summary of the model.
 
+A *forward pre-hook* (``register_forward_pre_hook``) runs before every ``forward``, as in PyTorch:
+spectral normalisation is one, recomputing the layer's weight before each call.
+
 A subclass calls ``super().__init__()`` first, assigns its layers and weights, and defines
 ``forward``; calling the module (``model(x)``) runs ``forward``.
 """
@@ -35,6 +38,32 @@ class IncompatibleKeys(NamedTuple):
 
     missing_keys: list
     unexpected_keys: list
+
+
+class RemovableHandle:
+    """What ``register_forward_pre_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: OrderedDict, hook):
+        self.hooks, self.id = hooks, RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+        hooks[self.id] = hook
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
+
+
+def rename_keys(state_dict: dict, renames) -> None:
+    """Rename entries of ``state_dict`` in place: each ``(old, new)`` pair whose old key is there and new one not."""
+    for old, new in renames:
+        if old in state_dict and new not in state_dict:
+            state_dict[new] = state_dict.pop(old)
+
+
+def prefix_renames(state_dict: dict, old_prefix: str, new_prefix: str) -> list:
+    """The ``(old, new)`` pairs that move every key starting with ``old_prefix`` to ``new_prefix``."""
+    return [(key, new_prefix + key[len(old_prefix):]) for key in state_dict if key.startswith(old_prefix)]
 
 
 def _join(prefix, name):
@@ -65,13 +94,25 @@ class Module:
         # object.__setattr__, because our own __setattr__ needs these registries to exist already.
         for registry in _REGISTRIES:
             object.__setattr__(self, registry, OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
+        for hook in self._forward_pre_hooks.values():
+            result = hook(self, args)
+            if result is not None:  # a hook may replace the positional inputs
+                args = result if isinstance(result, tuple) else (result,)
         return self.forward(*args, **kwargs)
+
+    def register_forward_pre_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every ``forward``; it returns None or new positional inputs.
+
+        Returns a handle whose ``remove()`` takes the hook off again (PyTorch's API).
+        """
+        return RemovableHandle(self._forward_pre_hooks, hook)
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name, value):
@@ -280,7 +321,11 @@ class Module:
         Every problem is reported at once, and nothing is loaded if there is one: names the model
         has but the state lacks (missing), names the model does not have (unexpected; both are
         tolerated with ``strict=False``), and arrays whose shape differs from the model's (always an error).
+        Names an older minigan saved are renamed first (see ``_upgrade_state_dict``).
         """
+        state_dict = dict(state_dict)  # a copy: the upgrade renames entries
+        for prefix, module in self.named_modules():
+            module._upgrade_state_dict(state_dict, _join(prefix, ""))
         own = OrderedDict(list(self.named_parameters()) + list(self.named_buffers()))
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
@@ -299,6 +344,17 @@ class Module:
                 if name in own:
                     own[name].copy_(value.numpy() if isinstance(value, Tensor) else numpy.asarray(value))
         return IncompatibleKeys(missing, unexpected)
+
+    def _upgrade_state_dict(self, state_dict: dict, prefix: str) -> None:
+        """Rename, in place, the entries that an older minigan saved for this module under other names.
+
+        ``prefix`` is this module's dotted path followed by a dot (``"conv1."``; ``""`` for the model
+        itself). The default asks the forward pre-hooks (spectral norm's keys moved); a module whose
+        attributes were renamed overrides it, calling ``super()._upgrade_state_dict`` too.
+        """
+        for hook in self._forward_pre_hooks.values():
+            if hasattr(hook, "upgrade_state_dict"):
+                hook.upgrade_state_dict(state_dict, prefix)
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:

@@ -18,7 +18,8 @@ Compared, one section each:
 3. Every GAN loss of ``minigan.gan.get_loss``, for D and for G, against the textbook formulas
    written with ``torch.nn.functional``; the gradient penalties (WGAN-GP, R1, R2) and their
    gradients w.r.t. the critic's weights, which need a double backward.
-4. ``optim.SGD`` and ``optim.Adam`` over ten steps on the same loss.
+4. ``optim.SGD``, ``Adam``, ``AdamW`` and ``RMSprop`` over ten steps on the same loss; the four
+   learning-rate schedulers over 30 steps; ``nn.utils.clip_grad_norm_`` / ``clip_grad_value_``.
 5. Ten whole DCGAN training steps: minigan's ``GANTrainer`` against PyTorch's DCGAN recipe.
 
 Needs PyTorch (``pip install -e ".[parity]"``); without it the module is skipped.
@@ -33,7 +34,6 @@ torch = pytest.importorskip("torch")
 import torch.nn.functional as TF  # noqa: E402  (only after the skip: torch may be missing)
 from parity_helpers import (  # noqa: E402  (tests/parity/parity_helpers.py; it imports torch too)
     assert_close,
-    assert_same_gradient,
     assert_same_parameter_gradients,
     assert_same_state,
     check_against_torch,
@@ -152,15 +152,11 @@ def test_spectral_norm_over_several_forwards(case, forwards, rng):
     make, shape = SPECTRAL_NORM_CASES[case]
     mg.manual_seed(0)
     mine = nn.spectral_norm(make(nn)).double()
-    for vector in (mine.u, mine.v):
+    for vector in (mine.weight_u, mine.weight_v):
         start = rng.standard_normal(vector.shape)
         vector.data[...] = start / np.linalg.norm(start)
     theirs = torch.nn.utils.spectral_norm(make(torch.nn).double())  # n_power_iterations=1, eps=1e-12, as minigan
-    with torch.no_grad():
-        theirs.weight_orig.copy_(torch.from_numpy(mine.module.weight.numpy()))
-        theirs.bias.copy_(torch.from_numpy(mine.module.bias.numpy()))
-        theirs.weight_u.copy_(torch.from_numpy(mine.u.numpy()))
-        theirs.weight_v.copy_(torch.from_numpy(mine.v.numpy()))
+    copy_weights(mine, theirs)  # the same names: weight_orig, bias, weight_u, weight_v
 
     mine_total = theirs_total = 0.0
     for i in range(forwards):
@@ -170,13 +166,12 @@ def test_spectral_norm_over_several_forwards(case, forwards, rng):
         upstream = rng.standard_normal(mine_out.shape)
         mine_total = mine_total + (mine_out * mg.tensor(upstream)).sum()
         theirs_total = theirs_total + (theirs_out * torch.from_numpy(upstream)).sum()
-    assert_close(mine.u, theirs.weight_u, "u after the power iterations")
-    assert_close(mine.v, theirs.weight_v, "v after the power iterations")
+    assert_close(mine.weight_u, theirs.weight_u, "u after the power iterations")
+    assert_close(mine.weight_v, theirs.weight_v, "v after the power iterations")
 
     mine_total.backward()
     theirs_total.backward()
-    assert_same_gradient(mine.module.bias.grad, theirs.bias.grad, "gradient of the bias")
-    assert_same_gradient(mine.module.weight.grad, theirs.weight_orig.grad, "gradient of the raw weight")
+    assert_same_parameter_gradients(mine, theirs)  # the bias and the raw weight
 
 
 # =============================================================================== 3. GAN losses and penalties
@@ -317,7 +312,7 @@ def test_gradient_penalty(critic, penalty, rng):
     assert_same_parameter_gradients(mine, theirs, none_is_zero=True)
 
 
-# =============================================================================== 4. optimizers
+# =============================================================================== 4. optimizers, schedules, clipping
 OPTIMIZER_CASES = [
     ("SGD", dict(lr=0.05)),
     ("SGD", dict(lr=0.05, weight_decay=0.1)),
@@ -330,6 +325,15 @@ OPTIMIZER_CASES = [
     ("Adam", dict(lr=0.05, weight_decay=0.1)),
     ("Adam", dict(lr=0.05, amsgrad=True)),
     ("Adam", dict(lr=0.05, betas=(0.5, 0.99), eps=1e-6, weight_decay=0.1, amsgrad=True)),
+    ("Adam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("AdamW", dict(lr=0.05)),
+    ("AdamW", dict(lr=0.05, betas=(0.5, 0.999), weight_decay=0.5)),
+    ("AdamW", dict(lr=0.05, eps=1e-6, weight_decay=0.2, amsgrad=True)),
+    ("RMSprop", dict()),
+    ("RMSprop", dict(lr=5e-3, alpha=0.9, weight_decay=0.1)),
+    ("RMSprop", dict(lr=5e-3, momentum=0.9)),
+    ("RMSprop", dict(lr=5e-3, centered=True)),
+    ("RMSprop", dict(lr=5e-3, alpha=0.8, eps=1e-4, momentum=0.5, centered=True, weight_decay=0.05)),
 ]
 
 
@@ -366,6 +370,67 @@ def test_optimizer(name, hyper, rng):
             assert_close(mine, theirs, f"parameter {i} after step {step + 1}")
 
 
+SCHEDULER_CASES = {
+    "StepLR": dict(step_size=4, gamma=0.5),
+    "LinearLR-warmup": dict(),
+    "LinearLR-decay": dict(start_factor=1.0, end_factor=0.0, total_iters=17),
+    "CosineAnnealingLR": dict(T_max=8, eta_min=0.001),  # 30 steps: past T_max the rate climbs again, in both
+    "LambdaLR": dict(lr_lambda=lambda t: 1.0 / (1.0 + 0.3 * t)),
+}
+
+
+@pytest.mark.parametrize("case", SCHEDULER_CASES)
+def test_lr_scheduler(case):
+    """30 steps of each schedule on two parameter groups: the rates set at every step, then a resume.
+
+    PyTorch computes most rates recursively from the previous one, minigan from the closed form:
+    the same numbers up to rounding (rtol 1e-12).
+    """
+    name, kwargs = case.split("-")[0], SCHEDULER_CASES[case]
+    groups = [(0.1, (2,)), (0.03, (3,))]
+    mine_opt = optim.SGD([{"params": [nn.Parameter(mg.zeros(*shape))], "lr": lr} for lr, shape in groups], lr=1.0)
+    theirs_opt = torch.optim.SGD([{"params": [torch.nn.Parameter(torch.zeros(shape))], "lr": lr}
+                                  for lr, shape in groups], lr=1.0)
+    mine = getattr(optim.lr_scheduler, name)(mine_opt, **kwargs)
+    theirs = getattr(torch.optim.lr_scheduler, name)(theirs_opt, **kwargs)
+    for step in range(30):
+        assert mine.last_epoch == theirs.last_epoch == step
+        np.testing.assert_allclose(mine.get_last_lr(), theirs.get_last_lr(), rtol=1e-12, atol=0,
+                                   err_msg=f"rates at step {step}")
+        mine_opt.step()
+        theirs_opt.step()
+        mine.step()
+        theirs.step()
+    assert [g["initial_lr"] for g in mine_opt.param_groups] == [g["initial_lr"] for g in theirs_opt.param_groups]
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+@pytest.mark.parametrize("max_norm", [0.5, 100.0], ids=["clipped", "unclipped"])
+def test_clip_grad_norm(max_norm, norm_type, rng):
+    """The returned total norm and the clipped gradients, float32 as in training."""
+    arrays = [rng.standard_normal(shape).astype(np.float32) for shape in ((3, 4), (4,), (2, 2, 3))]
+    mine = [nn.Parameter(mg.zeros(*a.shape)) for a in arrays]
+    theirs = [torch.nn.Parameter(torch.zeros(a.shape)) for a in arrays]
+    for m, t, a in zip(mine, theirs, arrays):
+        m.grad, t.grad = mg.tensor(a), torch.from_numpy(a.copy())
+    assert_close(nn.utils.clip_grad_norm_(mine, max_norm, norm_type),
+                 torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type), "total norm")
+    for i, (m, t) in enumerate(zip(mine, theirs)):
+        assert_close(m.grad, t.grad, f"clipped gradient {i}")
+
+
+def test_clip_grad_value(rng):
+    arrays = [rng.standard_normal(shape) for shape in ((3, 4), (5,))]
+    mine = [nn.Parameter(mg.zeros(*a.shape, dtype=np.float64)) for a in arrays]
+    theirs = [torch.nn.Parameter(torch.zeros(a.shape, dtype=torch.float64)) for a in arrays]
+    for m, t, a in zip(mine, theirs, arrays):
+        m.grad, t.grad = mg.tensor(a), torch.from_numpy(a.copy())
+    nn.utils.clip_grad_value_(mine, 0.7)
+    torch.nn.utils.clip_grad_value_(theirs, 0.7)
+    for i, (m, t) in enumerate(zip(mine, theirs)):
+        assert_close(m.grad, t.grad, f"clipped gradient {i}")
+
+
 # =============================================================================== 5. DCGAN training
 LATENT_DIM, WIDTH, BATCH, STEPS = 16, 8, 8, 10
 
@@ -387,7 +452,7 @@ def _torch_dcgan_discriminator(width, channels=1):
     tnn = torch.nn
     return tnn.Sequential(OrderedDict(
         conv1=tnn.Conv2d(channels, width, 4, stride=2, padding=1), act1=tnn.LeakyReLU(0.2),
-        conv2=tnn.Conv2d(width, 2 * width, 4, stride=2, padding=1), norm2=tnn.BatchNorm2d(2 * width),
+        conv2=tnn.Conv2d(width, 2 * width, 4, stride=2, padding=1), bn2=tnn.BatchNorm2d(2 * width),
         act2=tnn.LeakyReLU(0.2), flatten=tnn.Flatten(), fc=tnn.Linear(2 * width * 7 * 7, 1),
     ))
 

@@ -1,4 +1,4 @@
-"""Optimizers: ``SGD`` and ``Adam``, with PyTorch's update rules, parameter groups and checkpoints.
+"""``Optimizer``: the base class of every optimizer -- parameter groups, state, ``step`` and checkpoints.
 
 An optimizer holds the Parameters to train, in *parameter groups* (each a dict with its own
 hyper-parameters, such as ``lr``), and a *state* per parameter (momentum buffers, Adam's moment
@@ -9,8 +9,9 @@ estimates). One training step is
 ``step()`` reads every ``param.grad`` and changes ``param.data`` in place, without recording a
 graph. Assigning ``param.data`` (``param.data -= ...``) counts as an in-place change of the
 parameter (its ``_version`` goes up), so a backward pass through a graph recorded *before* the step
-is refused with a clear error instead of silently using the new weights, as in PyTorch. A parameter whose ``grad`` is None took no part in the loss: it is skipped, and its state
-(Adam's step count included) does not advance.
+is refused with a clear error instead of silently using the new weights, as in PyTorch. A
+parameter whose ``grad`` is None took no part in the loss: it is skipped, and its state (Adam's
+step count included) does not advance.
 
 **Checkpoints without pickle.** ``state_dict()`` returns a *flat* dict whose values are NumPy
 arrays and Python numbers, so ``numpy.savez(path, **state)`` writes it and
@@ -27,13 +28,11 @@ hyper-parameters back into tuples (``betas``).
 """
 from __future__ import annotations
 
-import math
-
 import numpy
 
-from . import backend
-from .autograd import Tensor, no_grad
-from .nn.module import _zero_gradients
+from .. import backend
+from ..autograd import Tensor, no_grad
+from ..nn.module import _zero_gradients
 
 _REQUIRED = object()  # marks a hyper-parameter without a default (SGD's lr)
 
@@ -163,76 +162,3 @@ def _state_value(value, param):
     if value.ndim == 0 and value.dtype.kind in "iu":
         return int(value)
     return backend.to_device(value.copy(), param.device)
-
-
-class SGD(Optimizer):
-    """Stochastic gradient descent with momentum, as ``torch.optim.SGD``. For each parameter p with gradient g:
-
-        g <- g + weight_decay * p                        (L2 penalty, if weight_decay != 0)
-        b <- g at the first step,  then  b <- momentum * b + (1 - dampening) * g      (if momentum != 0)
-        g <- g + momentum * b   (nesterov)   or   g <- b   (classical momentum)
-        p <- p - lr * g
-    """
-
-    def __init__(self, params, lr=_REQUIRED, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        if lr is not _REQUIRED and lr < 0:
-            raise ValueError(f"SGD: invalid learning rate {lr}")
-        if momentum < 0 or weight_decay < 0:
-            raise ValueError(f"SGD: momentum and weight_decay must be non-negative, got {momentum}, {weight_decay}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: nesterov momentum needs momentum > 0 and dampening = 0")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov))
-
-    def _update(self, param, grad, state, group):
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param.data
-        momentum = group["momentum"]
-        if momentum != 0:
-            if "momentum_buffer" not in state:
-                state["momentum_buffer"] = grad.copy()
-            else:
-                state["momentum_buffer"] = momentum * state["momentum_buffer"] + (1 - group["dampening"]) * grad
-            buffer = state["momentum_buffer"]
-            grad = grad + momentum * buffer if group["nesterov"] else buffer
-        param.data -= group["lr"] * grad
-
-
-class Adam(Optimizer):
-    """Adam (Kingma & Ba 2015), as ``torch.optim.Adam``. For each parameter p with gradient g, at step t = 1, 2, ...:
-
-        g <- g + weight_decay * p                        (L2 penalty, if weight_decay != 0)
-        m <- beta1 * m + (1 - beta1) * g                 (first moment: a running mean of g)
-        s <- beta2 * s + (1 - beta2) * g^2               (second moment: a running mean of g^2)
-        s_max <- max(s_max, s), and s_max is used instead of s below      (amsgrad only)
-        p <- p - lr / (1 - beta1^t) * m / (sqrt(s) / sqrt(1 - beta2^t) + eps)
-
-    m and s start at 0, so early on they underestimate; dividing by 1 - beta^t (the *bias
-    correction*) undoes that. GANs usually take lr=2e-4, betas=(0.5, 0.999) (DCGAN).
-    """
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
-        if lr < 0 or eps < 0 or weight_decay < 0:
-            raise ValueError(f"Adam: lr, eps and weight_decay must be non-negative, got {lr}, {eps}, {weight_decay}")
-        if not all(0 <= beta < 1 for beta in betas) or len(betas) != 2:
-            raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {betas}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad))
-
-    def _update(self, param, grad, state, group):
-        xp, (beta1, beta2) = backend.array_module(grad), group["betas"]
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param.data
-        if not state:
-            state.update(step=0, exp_avg=xp.zeros_like(param.data), exp_avg_sq=xp.zeros_like(param.data))
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(param.data)
-        state["step"] += 1
-        state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * grad
-        state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * grad * grad
-        second_moment = state["exp_avg_sq"]
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = second_moment = xp.maximum(state["max_exp_avg_sq"], second_moment)
-        bias_correction1 = 1 - beta1 ** state["step"]
-        bias_correction2 = 1 - beta2 ** state["step"]
-        denominator = xp.sqrt(second_moment) / math.sqrt(bias_correction2) + group["eps"]
-        param.data -= (group["lr"] / bias_correction1) * (state["exp_avg"] / denominator)
