@@ -45,6 +45,7 @@ from .runs import IMAGE_DATASETS
 
 DATASETS = ("mnist", "fashion-mnist", "ring", "grid", "spiral", "gaussian")
 TOY_SAMPLES = 50_000  # points drawn once from a toy distribution to make its "dataset"
+LR_DECAYS = ("none", "linear", "cosine")
 DIVERGED_ABOVE = 1e8  # a loss or gradient norm beyond this has exploded: no GAN here trains at such values
 
 
@@ -84,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     optimizer.add_argument("--beta1", type=fraction_below_one, default=0.5,
                            help="Adam beta1 (0.5 is the DCGAN choice)")
     optimizer.add_argument("--beta2", type=fraction_below_one, default=0.999, help="Adam beta2")
+    optimizer.add_argument("--lr-decay", choices=LR_DECAYS, default="none",
+                           help="learning-rate schedule over the run: constant, linear to 0, or cosine to 0")
     optimizer.add_argument("--seed", type=int, default=0)
     run = parser.add_argument_group("run")
     run.add_argument("--out", default=None, help="output folder (default: runs/DATASET-LOSS)")
@@ -99,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # What a resumed run may change: the rest would make it another run (and is an error when it differs).
-CHANGEABLE_ON_RESUME = ("steps", "epochs", "lr_g", "lr_d", "beta1", "beta2", "gp_weight", "r1_gamma",
+CHANGEABLE_ON_RESUME = ("steps", "epochs", "lr_g", "lr_d", "beta1", "beta2", "lr_decay", "gp_weight", "r1_gamma",
                         "log_every", "sample_every", "checkpoint_every", "no_progress", "device", "data_dir", "out")
 # Settings resolved from others (see resolve_settings): compared through what they resolve to.
 _RESOLVED = {"spectral_norm": "d_norm"}
@@ -220,6 +223,23 @@ class Run:
             self.total_steps = settings["steps"] if settings["steps"] is not None else 3000
         self.step, self.records = 0, []
         self.checkpoint_step = None  # the step of the last good checkpoint on disk, once there is one
+        self.schedulers = self._schedulers(last_step=-1)
+
+    def _schedulers(self, last_step):
+        """The --lr-decay schedules of both optimizers, positioned so that the next step is ``last_step + 1``.
+
+        Each schedule is a closed form of the step (``minigan.optim.lr_scheduler``) over the run's
+        ``total_steps``: a resumed run rebuilds them at its step and continues exactly -- also with a
+        new learning rate or length, which then shape the rest of the schedule.
+        """
+        from .optim import lr_scheduler
+
+        decay = self.settings.get("lr_decay", "none")
+        if decay == "none":
+            return []
+        make = {"linear": lambda opt: lr_scheduler.LinearLR(opt, 1.0, 0.0, self.total_steps, last_epoch=last_step),
+                "cosine": lambda opt: lr_scheduler.CosineAnnealingLR(opt, self.total_steps, last_epoch=last_step)}
+        return [make[decay](optimizer) for optimizer in (self.trainer.g_optimizer, self.trainer.d_optimizer)]
 
     # ---------------------------------------------------------------- files
     def path(self, *parts):
@@ -254,7 +274,8 @@ class Run:
         for optimizer, lr in ((self.trainer.g_optimizer, self.settings["lr_g"]),
                               (self.trainer.d_optimizer, self.settings["lr_d"])):
             for group in optimizer.param_groups:
-                group.update(lr=lr, betas=(self.settings["beta1"], self.settings["beta2"]))
+                group.update(lr=lr, initial_lr=lr, betas=(self.settings["beta1"], self.settings["beta2"]))
+        self.schedulers = self._schedulers(last_step=self.step - 1)
         # metrics.jsonl may hold lines logged after the checkpoint: keep only what the checkpoint covers.
         self.records = [r for r in runs.read_metrics(self.out) if r["step"] <= self.step]
         runs.write_metrics(self.out, self.records)
@@ -310,6 +331,8 @@ class Run:
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is reported below
                     stats = self.trainer.step(real, labels)
                 self._check_statistics(stats)
+                for scheduler in self.schedulers:
+                    scheduler.step()
                 self.step += 1
                 if self._log(stats, time.perf_counter() - start):
                     self._check_state()

@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -165,3 +166,28 @@ def test_sample_cli_draws_grids_interpolations_and_class_rows(tmp_path, mnist_di
     assert Image.open(out / "interpolation.png").size == (2 * (5 * 30 + 2), 2 * (3 * 30 + 2))
     assert Image.open(out / "classes.png").size == (2 * (5 * 30 + 2), 2 * (10 * 30 + 2))
     _one_line_error(capsys, sample.main([str(tmp_path)]), "not a training run folder")
+
+
+@pytest.mark.parametrize("decay", ["linear", "cosine"])
+def test_lr_decay_follows_its_schedule_and_resume_continues_it_exactly(tmp_path, monkeypatch, decay):
+    common = ["ring", "--lr-decay", decay, "--steps", "40", "--no-progress", "--checkpoint-every", "10"]
+    assert train.main(common + ["--out", str(tmp_path / "straight")]) == 0
+    real_step = GANTrainer.step
+
+    def interrupted_at_15(self, real, labels=None):
+        stats = real_step(self, real, labels)
+        if self.iteration == 15:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C: the run saves at step 15 and stops
+        return stats
+
+    monkeypatch.setattr(GANTrainer, "step", interrupted_at_15)
+    assert train.main(common + ["--out", str(tmp_path / "resumed")]) == 130
+    monkeypatch.setattr(GANTrainer, "step", real_step)
+    assert train.main(["ring", "--resume", "--out", str(tmp_path / "resumed"), "--no-progress"]) == 0
+    straight, resumed = _arrays(tmp_path / "straight" / "checkpoint.npz"), _arrays(tmp_path / "resumed" / "checkpoint.npz")
+    for key in straight:
+        np.testing.assert_array_equal(straight[key], resumed[key], err_msg=key)
+    # After 40 steps the rate is the schedule's value at t = 40 of 40: 0 for both (linear: 1 - t/T; cosine: (1 + cos(pi t/T))/2).
+    state = load_checkpoint(tmp_path / "straight" / "checkpoint.npz")["trainer"]
+    assert float(state["d_optimizer"]["param_groups.0.lr"]) == pytest.approx(0.0, abs=1e-12)
+    assert float(state["d_optimizer"]["param_groups.0.initial_lr"]) == 2e-4
