@@ -22,6 +22,8 @@ import statistics
 import sys
 import time
 
+from dcgan_flops import FORWARD_MACS, LATENT_DIM
+
 
 def _set_threads(threads):
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
@@ -41,18 +43,18 @@ def _blas_description():
                      f"{i['num_threads']} threads" for i in blas)
 
 
-NZ = 100
-# name, kind, per-sample input shape, (in, out) channels / features, multiply-adds per sample
+NZ = LATENT_DIM
+# name, kind, per-sample input shape, (in, out) channels / features; multiply-adds per sample: FORWARD_MACS
 LAYERS = [
-    ("G.fc", "linear", (NZ,), (NZ, 6272), NZ * 6272),
-    ("G.bn0", "bn", (6272,), (6272, 6272), 0),
-    ("G.deconv1", "convT", (128, 7, 7), (128, 64), 128 * 7 * 7 * 64 * 16),
-    ("G.bn1", "bn", (64, 14, 14), (64, 64), 0),
-    ("G.deconv2", "convT", (64, 14, 14), (64, 1), 64 * 14 * 14 * 1 * 16),
-    ("D.conv1", "conv", (1, 28, 28), (1, 64), 64 * 14 * 14 * 1 * 16),
-    ("D.conv2", "conv", (64, 14, 14), (64, 128), 128 * 7 * 7 * 64 * 16),
-    ("D.bn2", "bn", (128, 7, 7), (128, 128), 0),
-    ("D.fc", "linear", (6272,), (6272, 1), 6272),
+    ("G.fc", "linear", (NZ,), (NZ, 6272)),
+    ("G.bn0", "bn", (6272,), (6272, 6272)),
+    ("G.deconv1", "convT", (128, 7, 7), (128, 64)),
+    ("G.bn1", "bn", (64, 14, 14), (64, 64)),
+    ("G.deconv2", "convT", (64, 14, 14), (64, 1)),
+    ("D.conv1", "conv", (1, 28, 28), (1, 64)),
+    ("D.conv2", "conv", (64, 14, 14), (64, 128)),
+    ("D.bn2", "bn", (128, 7, 7), (128, 128)),
+    ("D.fc", "linear", (6272,), (6272, 1)),
 ]
 
 
@@ -142,7 +144,8 @@ def main(argv=None):
         header += f" {'torch ms':>9} {'GFLOP/s':>8} {'ratio':>6}"
     print(header)
     for batch in args.batch:
-        for name, kind, shape, channels, macs in LAYERS:
+        for name, kind, shape, channels in LAYERS:
+            macs = FORWARD_MACS[name]
             steps = {"minigan": minigan_step(kind, batch, shape, channels)}
             if have_torch:
                 steps["torch"] = torch_step(kind, batch, shape, channels)

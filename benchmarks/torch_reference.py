@@ -22,7 +22,7 @@ comparison is fair only if both sides compute the same thing, so this module fix
   G step -- loss_G = bce(D(fake), 1) through the *updated* D; backward; Adam on G.
   So one step runs G forward and backward once, D forward and backward three times.
 
-**Counting FLOPs.** A multiply-add is 2 FLOPs. Per sample, a forward pass costs ``in * out``
+**Counting FLOPs** (in ``dcgan_flops.py``, which needs no PyTorch). A multiply-add is 2 FLOPs. Per sample, a forward pass costs ``in * out``
 multiply-adds in a Linear layer, ``C_out * H_out * W_out * C_in * k * k`` in a Conv2d and
 ``C_in * H_in * W_in * C_out * k * k`` in a ConvTranspose2d; batch norm and the activations are
 counted as 0 (they are limited by memory, not arithmetic). :func:`step_flops` gives two totals:
@@ -44,21 +44,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-LATENT_DIM = 100
-
-# Per-sample forward multiply-adds of each layer (formulas in the module docstring).
-FORWARD_MACS = {
-    "G.fc": LATENT_DIM * 128 * 7 * 7,
-    "G.bn0": 0,
-    "G.deconv1": 128 * 7 * 7 * 64 * 4 * 4,
-    "G.bn1": 0,
-    "G.deconv2": 64 * 14 * 14 * 1 * 4 * 4,
-    "D.conv1": 64 * 14 * 14 * 1 * 4 * 4,
-    "D.conv2": 128 * 7 * 7 * 64 * 4 * 4,
-    "D.bn2": 0,
-    "D.fc": 128 * 7 * 7 * 1,
-}
-
+from dcgan_flops import FORWARD_MACS, LATENT_DIM, step_flops  # noqa: F401  (the FLOP count, torch-free)
 
 class Generator(nn.Module):
     """z (N, 100) -> images (N, 1, 28, 28) in [-1, 1]."""
@@ -135,16 +121,6 @@ def make_train_step(batch: int, seed: int = 0):
         return loss_d, loss_g
 
     return train_step
-
-
-def step_flops(batch: int) -> tuple[int, int]:
-    """FLOPs of one training step at this batch size: ``(rule, exact)`` (see the module docstring)."""
-    forward = {name: 2 * macs * batch for name, macs in FORWARD_MACS.items()}
-    forward_g = sum(flops for name, flops in forward.items() if name.startswith("G."))
-    forward_d = sum(flops for name, flops in forward.items() if name.startswith("D."))
-    rule = 3 * forward_g + 9 * forward_d
-    exact = rule - forward["G.fc"] - 2 * forward["D.conv1"]
-    return rule, exact
 
 
 def time_step(batch: int, steps: int, warmup: int, threads: int) -> float:

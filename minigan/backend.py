@@ -52,6 +52,11 @@ def cuda_available() -> bool:
     return _cupy_or_reason()[0] is not None
 
 
+def cuda_unavailable_reason() -> str | None:
+    """Why there is no usable GPU (CuPy missing, no device, a broken driver), or None when there is one."""
+    return _cupy_or_reason()[1]
+
+
 def _check_device(name: str) -> str:
     """Validate a device name and that this machine can provide it; return the name."""
     if name not in DEVICES:

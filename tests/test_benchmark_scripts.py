@@ -1,0 +1,28 @@
+"""The benchmark scripts run where they are meant to (their numbers are for people, not for asserts)."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
+
+
+def test_gpu_check_says_in_one_line_that_there_is_no_gpu_and_exits_0():
+    import minigan
+    if minigan.cuda_available():
+        pytest.skip("this machine has a GPU: gpu_check.py would run its real checks")
+    result = subprocess.run([sys.executable, os.path.join(BENCHMARKS, "gpu_check.py")], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("gpu_check: no usable NVIDIA GPU here") and len(result.stdout.splitlines()) == 1
+
+
+def test_profile_step_phases_add_up_to_the_step():
+    result = subprocess.run([sys.executable, os.path.join(BENCHMARKS, "profile_step.py"), "--steps", "2",
+                             "--warmup", "1", "--threads", "1"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    whole = float(lines[0].rsplit(":", 1)[1].split()[0])
+    parts = [float(line.split("ms")[0].split()[-1]) for line in lines[1:]]
+    assert len(parts) == 7 and abs(sum(parts) - whole) < 0.5  # G fwd, D fwds, 2 backwards, 2 Adams, rest
