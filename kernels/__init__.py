@@ -33,7 +33,7 @@ from .geometry import conv_output_hw
 
 __all__ = [
     "im2col", "col2im", "channel_sum", "add_channel_bias",
-    "batch_norm_stats", "batch_norm_forward", "batch_norm_backward",
+    "batch_norm_stats", "batch_norm_forward", "batch_norm_backward", "leaky_relu", "leaky_relu_backward",
 ]
 
 
@@ -109,6 +109,22 @@ def batch_norm_backward(dy, x, mean, inv_std, weight):
     vectors = [_channel_vector("batch_norm_backward", name, v, x)
                for name, v in (("mean", mean), ("inv_std", inv_std), ("weight", weight))]
     return _family(x).batch_norm_backward(dy, x, *vectors)
+
+
+def leaky_relu(x, slope):
+    """``x if x > 0 else slope * x`` elementwise, any shape, in one pass (the result has x's shape)."""
+    flat = _float_array("leaky_relu", "x", x.reshape(-1), ndim=1)
+    return _family(flat).leaky_relu(flat, slope).reshape(x.shape)
+
+
+def leaky_relu_backward(dy, x, slope):
+    """Leaky ReLU's input gradient ``dy if x > 0 else slope * dy``, in one pass; dy and x of one shape."""
+    if dy.shape != x.shape or dy.dtype != x.dtype:
+        raise ValueError(f"leaky_relu_backward: dy {tuple(dy.shape)} {dy.dtype} must match "
+                         f"x {tuple(x.shape)} {x.dtype}")
+    flat_dy, flat_x = (_float_array("leaky_relu_backward", name, a.reshape(-1), ndim=1)
+                       for name, a in (("dy", dy), ("x", x)))
+    return _family(flat_x).leaky_relu_backward(flat_dy, flat_x, slope).reshape(x.shape)
 
 
 def _family(array):

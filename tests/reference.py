@@ -237,3 +237,17 @@ def check_stats_far_from_zero(shape, seed=0):
     expected_mean, expected_var = batch_norm_stats_reference(x)
     np.testing.assert_allclose(mean, expected_mean, rtol=1e-7)
     np.testing.assert_allclose(var, expected_var, rtol=1e-4)
+
+
+def check_leaky_relu(shape, dtype, slope=0.2, seed=0):
+    """The leaky ReLU kernels equal NumPy's formula *bit for bit*, special values included."""
+    rng = np.random.default_rng(seed)
+    x, dy = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+    special = np.array([np.nan, -0.0, 0.0, np.inf, -np.inf, 1e-45, -1e-45], dtype=dtype)
+    x.reshape(-1)[:min(x.size, special.size)] = special[:x.size]
+    s = dtype(slope)
+    bits = np.uint32 if dtype == np.float32 else np.uint64
+    for got, expected, what in ((kernels.leaky_relu(x, slope), np.where(x > 0, x, x * s), "forward"),
+                                (kernels.leaky_relu_backward(dy, x, slope), np.where(x > 0, dy, dy * s), "backward")):
+        assert got.shape == x.shape and got.dtype == x.dtype, what
+        np.testing.assert_array_equal(got.view(bits), expected.view(bits), err_msg=f"leaky_relu {what} {shape}")

@@ -20,6 +20,7 @@ from reference import (
     check_channel_kernels,
     check_col2im,
     check_im2col,
+    check_leaky_relu,
     check_stats_far_from_zero,
     conv_cases,
     im2col_reference,
@@ -83,6 +84,19 @@ def test_non_contiguous_input_is_accepted():
 @given(shape=channel_shapes(), dtype=st.sampled_from(DTYPES), seed=SEEDS)
 def test_channel_kernels_match_reference(shape, dtype, seed):
     check_channel_kernels(shape, dtype, seed)
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=st.lists(st.integers(1, 9), min_size=1, max_size=4).map(tuple), dtype=st.sampled_from(DTYPES),
+       slope=st.floats(0, 1), seed=SEEDS)
+def test_leaky_relu_kernels_match_numpy_bit_for_bit(shape, dtype, slope, seed):
+    check_leaky_relu(shape, dtype, slope, seed)
+
+
+def test_leaky_relu_kernels_at_dcgan_size_and_on_views():
+    check_leaky_relu((64, 64, 14, 14), np.float32)
+    x = np.random.default_rng(0).standard_normal((6, 8)).astype(np.float32)[:, ::2]  # not contiguous
+    np.testing.assert_array_equal(kernels.leaky_relu(x, 0.2), np.where(x > 0, x, x * np.float32(0.2)))
 
 
 @pytest.mark.parametrize("shape", [(64, 16, 49), (256, 40, 1)])

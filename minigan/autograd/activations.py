@@ -16,13 +16,15 @@ discriminators hit exactly these values.
 """
 from __future__ import annotations
 
+from .. import kernels
 from ..backend import array_module
 from .arithmetic import where
 from .function import Function
+from .grad_mode import is_grad_enabled
 from .names import accepts_torch_names
 from .reductions import _normalize_axis
 from .select import select
-from .tensor import as_tensor
+from .tensor import Tensor, as_tensor
 
 
 class ReLU(Function):
@@ -34,14 +36,20 @@ class ReLU(Function):
 
 
 class LeakyReLU(Function):
+    """x if x > 0 else slope * x. Forward and first backward are one-pass kernels (``kernels/cpu/activation.py``);
+    a recorded backward (``create_graph=True``) is the same formula in differentiable Tensor operations."""
+
     def __init__(self, slope):
         self.slope = slope
 
     def forward(self, x):
-        return select(x > 0, x, x * x.dtype.type(self.slope))
+        return kernels.leaky_relu(x, self.slope)
 
     def backward(self, grad):
-        return where(self.inputs[0].data > 0, grad, grad * self.slope)
+        x = self.inputs[0]
+        if is_grad_enabled():
+            return where(x.data > 0, grad, grad * self.slope)
+        return Tensor._from_data(kernels.leaky_relu_backward(grad.data, x.data, self.slope))
 
 
 class Sigmoid(Function):

@@ -16,6 +16,7 @@ from reference import (
     check_channel_kernels,
     check_col2im,
     check_im2col,
+    check_leaky_relu,
     check_stats_far_from_zero,
 )
 
@@ -49,3 +50,9 @@ def test_channel_kernels_float64():
 
 def test_batch_norm_stats_far_from_zero():
     check_stats_far_from_zero((4, 1, 75))
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 5, 7)], ids=str)
+def test_leaky_relu_kernels_match_numpy_bit_for_bit(shape):
+    check_leaky_relu(shape, np.float32)
+    check_leaky_relu(shape, np.float64, slope=0.01)

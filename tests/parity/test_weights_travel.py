@@ -11,8 +11,9 @@ one power iteration). The spectral-norm discriminator is PyTorch's reference D w
 
 Needs PyTorch (``pip install -e ".[parity]"``); without it the module is skipped.
 """
-import importlib.util
+import importlib
 import pathlib
+import sys
 
 import numpy as np
 import pytest
@@ -27,17 +28,17 @@ from minigan import export, runs  # noqa: E402
 from minigan.gan.models import DCGANDiscriminator, DCGANGenerator  # noqa: E402
 
 torch.set_num_threads(1)
-REFERENCE = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "torch_reference.py"
+BENCHMARKS = pathlib.Path(__file__).resolve().parents[2] / "benchmarks"
 # float32 through a few layers of sums over thousands of terms, summed in another order by each library.
 FLOAT32 = dict(rtol=1e-5, atol=1e-6)
 
 
 def _torch_reference():
-    """benchmarks/torch_reference.py as a module (the benchmarks folder is not a package)."""
-    spec = importlib.util.spec_from_file_location("torch_reference", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """benchmarks/torch_reference.py as a module (the benchmarks folder is not a package; its scripts
+    import each other, as they do when run from it)."""
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
+    return importlib.import_module("torch_reference")
 
 
 reference = _torch_reference()
