@@ -101,8 +101,10 @@ def test_one_sided_gp_reaches_the_trainer_and_older_runs_resume_with_the_default
     assert made[-1].gp_one_sided is False and json.loads((out / "config.json").read_text())["gp_one_sided"] is False
 
 
-def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path):
-    """A real SIGINT to a real process: it finishes its step, saves, exits 130; --resume completes the run."""
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_a_stop_signal_saves_a_checkpoint_and_resume_finishes(tmp_path, signal_name):
+    """A real Ctrl-C (SIGINT) or SIGTERM (a job scheduler, docker stop) to a real process: it finishes its
+    step, saves, exits 128 + the signal's number; --resume completes the run."""
     out = tmp_path / "run"
     script = (
         "import os, signal, sys\n"
@@ -111,14 +113,14 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path):
         "step = GANTrainer.step\n"
         "def interrupting(self, *a, **k):\n"
         "    stats = step(self, *a, **k)\n"
-        "    if self.iteration == 5: os.kill(os.getpid(), signal.SIGINT)\n"
+        f"    if self.iteration == 5: os.kill(os.getpid(), signal.{signal_name})\n"
         "    return stats\n"
         "GANTrainer.step = interrupting\n"
         f"sys.exit(train.main(['ring', '--steps', '50', '--out', {str(out)!r}, '--no-progress']))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 130, result.stderr
-    assert "stopped by SIGINT at step 5" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 128 + getattr(signal, signal_name), result.stderr
+    assert f"stopped by {signal_name} at step 5: checkpoint saved" in result.stderr and "Traceback" not in result.stderr
     assert int(load_checkpoint(out / "checkpoint.npz")["step"]) == 5
     assert train.main(["ring", "--resume", "--out", str(out), "--no-progress"]) == 0
     assert int(load_checkpoint(out / "checkpoint.npz")["step"]) == 50
