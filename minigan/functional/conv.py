@@ -1,7 +1,7 @@
 """2-D convolution and transposed convolution, differentiable to any order.
 
 **Forward as one matrix product.** ``im2col`` copies every receptive field of the input into a
-column, so a convolution becomes a single GEMM (GUIDE §2):
+column, so a convolution becomes a single GEMM (the BLAS matrix product, as in Chainer and Caffe):
 
     cols = im2col(x)                       (C*kh*kw, N*OH*OW)
     y    = W.reshape(O, C*kh*kw) @ cols    (O, N*OH*OW)  -> (N, O, OH, OW)

@@ -1,6 +1,6 @@
 """Neural-network layers and models, PyTorch-style: ``from minigan import nn``.
 
-Floor 4 of the house (see GUIDE). Read ``module.py`` first (how a model is a tree of Modules with
+Floor 4 of the house (README, Layout). Read ``module.py`` first (how a model is a tree of Modules with
 Parameters and buffers), then the layers, each in a small file by topic:
 
 | file                 | contents                                                             |
