@@ -19,7 +19,7 @@ import minigan as mg
 from minigan.data import (
     BatchLoader, ChecksumError, DataUnavailableError, DownloadError, IDXError, count_covered_modes, gaussian_mixture_1d,
     grid, grid_centres, load_fashion_mnist, load_mnist, read_idx, read_images_and_labels, ring, ring_centres, spiral,
-    write_idx,
+    two_moons, write_idx,
 )
 from minigan.data import download, offline_digits, sources
 
@@ -331,7 +331,6 @@ def test_offline_mnist_falls_back_to_the_shipped_digits(capsys):
     np.testing.assert_array_equal(load_mnist("train", progress=False)[1], train_labels)
     assert train_images.max() == 255 and 0.1 < (train_images > 0).mean() < 0.3  # digits: mostly black background
     assert not {img.tobytes() for img in test_images} & {img.tobytes() for img in train_images}
-    where = sources._short(offline_digits.offline_digits_path())
     shipped = "offline digits shipped with minigan"
     assert source == f"MNIST train: 4,500 {shipped} (all but the last 50 of each class)"  # no machine path
     assert test_source == f"MNIST test: 500 {shipped} (the last 50 of each class)"
@@ -450,7 +449,7 @@ def test_loader_errors():
 
 # ------------------------------------------------------------------------------- toy distributions
 def test_toy_shapes_dtypes_and_determinism():
-    for sampler, dim in [(ring, 2), (grid, 2), (gaussian_mixture_1d, 1), (spiral, 2)]:
+    for sampler, dim in [(ring, 2), (grid, 2), (gaussian_mixture_1d, 1), (spiral, 2), (two_moons, 2)]:
         x = sampler(100, 3)
         assert x.shape == (100, dim) and x.dtype == np.float32
         np.testing.assert_array_equal(x, sampler(100, np.random.default_rng(3)))
@@ -502,3 +501,13 @@ def test_spiral_stays_within_its_radius():
     x = spiral(5000, 0, radius=2.0, noise=0.0)
     r = np.linalg.norm(x, axis=1)
     assert r.max() <= 2.0 + 1e-6 and r.min() >= 0 and r.mean() == pytest.approx(4 / 3, abs=0.05)  # E[sqrt U] * 2
+
+
+def test_two_moons_lie_on_their_half_circles_half_and_half():
+    x = two_moons(4000, 0, noise=0.0, scale=1.5).astype(np.float64) / 1.5 + [0.5, 0.25]  # undo the centring
+    upper = np.isclose(np.linalg.norm(x, axis=1), 1.0, atol=1e-5) & (x[:, 1] >= -1e-6)
+    lower = np.isclose(np.linalg.norm(x - [1.0, 0.5], axis=1), 1.0, atol=1e-5) & (x[:, 1] <= 0.5 + 1e-6)
+    assert (upper | lower).all()
+    assert upper.mean() == pytest.approx(0.5, abs=0.03)
+    # The arcs' centres of mass are (0, 2/pi) and (1, 0.5 - 2/pi): together (0.5, 0.25), moved to the origin.
+    np.testing.assert_allclose((x - [0.5, 0.25]).mean(axis=0), [0.0, 0.0], atol=0.03)

@@ -130,3 +130,56 @@ def test_bad_arguments():
         _toy_trainer(n_critic=0)
     with pytest.raises(ValueError, match="unknown GAN loss 'nope'"):
         _toy_trainer(loss="nope")
+
+
+def _counting_steps(optimizer):
+    """Count the calls of ``optimizer.step`` in ``optimizer.calls``."""
+    optimizer.calls, step = 0, optimizer.step
+
+    def counted():
+        optimizer.calls += 1
+        step()
+    optimizer.step = counted
+    return optimizer
+
+
+@pytest.mark.parametrize("loss", ["ns", "wgan-gp", "ragan"])
+def test_d_step_and_g_step_update_one_player_once_and_leave_the_step_count(loss):
+    trainer = _toy_trainer(loss=loss)
+    _counting_steps(trainer.d_optimizer), _counting_steps(trainer.g_optimizer)
+    g_before, d_before = _copies(trainer.generator), _copies(trainer.discriminator)
+    stats = trainer.d_step(_real())
+    assert set(stats) == {"d_loss", "d_real", "d_fake", "penalty", "d_grad_norm"}
+    assert (trainer.d_optimizer.calls, trainer.g_optimizer.calls) == (1, 0)
+    # any, not all: a Wasserstein or relativistic D loss gives the last bias no gradient (it cancels out)
+    assert any(_changed(d_before, trainer.discriminator)) and not any(_changed(g_before, trainer.generator))
+
+    d_before = _copies(trainer.discriminator)
+    stats = trainer.g_step(_real(1))
+    assert set(stats) == {"g_loss", "g_grad_norm"}
+    assert (trainer.d_optimizer.calls, trainer.g_optimizer.calls) == (1, 1)
+    assert any(_changed(g_before, trainer.generator)) and not any(_changed(d_before, trainer.discriminator))
+    assert trainer.iteration == 0 and all(p.requires_grad for p in trainer.discriminator.parameters())
+
+
+def test_a_step_is_a_d_step_then_a_g_step_on_the_same_fake_batch():
+    # By hand: draw z as step does, then d_step and g_step with that batch; the numbers must be step's, bit for bit.
+    stepped, by_hand = _toy_trainer(loss="wgan-gp", seed=5), _toy_trainer(loss="wgan-gp", seed=5)
+    mg.manual_seed(11)
+    stats = stepped.step(_real())
+    mg.manual_seed(11)
+    fake = by_hand.generator(by_hand.sample_latent(16))
+    by_hand_stats = {**by_hand.d_step(_real(), fake=fake), **by_hand.g_step(_real(), fake=fake)}
+    assert stats == by_hand_stats
+    for a, b in zip(_copies(stepped.generator) + _copies(stepped.discriminator),
+                    _copies(by_hand.generator) + _copies(by_hand.discriminator)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_d_step_and_g_step_of_a_conditional_trainer_need_labels():
+    mg.manual_seed(0)
+    g, d = DCGANGenerator(latent_dim=8, width=4, num_classes=10), DCGANDiscriminator(width=4, num_classes=10)
+    trainer = GANTrainer(g, d, optim.Adam(g.parameters()), optim.Adam(d.parameters()), conditional=True)
+    for method in (trainer.d_step, trainer.g_step):
+        with pytest.raises(ValueError, match=f"GANTrainer.{method.__name__}: this trainer is conditional"):
+            method(mg.randn(4, 1, 28, 28))

@@ -14,4 +14,5 @@ from .offline_digits import ChecksumError  # noqa: F401
 from .sources import DataUnavailableError, cache_dir, load_fashion_mnist, load_mnist  # noqa: F401
 from .toy import (  # noqa: F401
     ModeCoverage, count_covered_modes, gaussian_mixture_1d, grid, grid_centres, mixture, ring, ring_centres, spiral,
+    two_moons,
 )

@@ -8,7 +8,9 @@ Each sampler is a function ``(n, rng) -> float32 array of shape (n, d)``; ``rng`
 * ``grid``: 25 Gaussians on a 5x5 grid, at -4, -2, 0, 2, 4 in each coordinate, std 0.05
   (Srivastava et al., "VEEGAN", 2017; Lin et al., "PacGAN", 2018);
 * ``gaussian_mixture_1d``: two 1-D Gaussians, the smallest case where a generator can drop a mode;
-* ``spiral``: a noisy 2-D spiral, one connected but curved mode.
+* ``spiral``: a noisy 2-D spiral, one connected but curved mode;
+* ``two_moons``: two interleaving half circles, scikit-learn's ``make_moons`` -- two curved modes
+  that no straight line separates.
 
 ``count_covered_modes`` scores generated samples against the known mode centres the way those
 papers do: a sample is *high quality* if it lies within ``threshold`` (3) standard deviations of
@@ -70,6 +72,22 @@ def spiral(n: int, rng, turns: float = 1.5, radius: float = 2.0, noise: float = 
     s = numpy.sqrt(rng.random(n))
     angle = 2 * numpy.pi * turns * s
     points = radius * s[:, None] * numpy.stack([numpy.cos(angle), numpy.sin(angle)], axis=1)
+    return (points + noise * rng.standard_normal((n, 2))).astype(numpy.float32)
+
+
+def two_moons(n: int, rng, noise: float = 0.05, scale: float = 1.5) -> numpy.ndarray:
+    """(n, 2) points on two interleaving half circles of radius 1, plus Gaussian noise (std ``noise``).
+
+    As scikit-learn's ``make_moons``: the upper moon is (cos t, sin t) and the lower one
+    (1 - cos t, 0.5 - sin t), t ~ U(0, pi), each point on either moon with probability 1/2. The pair
+    is then moved so that its centre, (0.5, 0.25), is the origin, and scaled by ``scale``.
+    """
+    rng = numpy.random.default_rng(rng)
+    t = numpy.pi * rng.random(n)
+    lower = rng.random(n) < 0.5
+    x = numpy.where(lower, 1 - numpy.cos(t), numpy.cos(t))
+    y = numpy.where(lower, 0.5 - numpy.sin(t), numpy.sin(t))
+    points = scale * (numpy.stack([x, y], axis=1) - [0.5, 0.25])
     return (points + noise * rng.standard_normal((n, 2))).astype(numpy.float32)
 
 

@@ -1,17 +1,27 @@
 """GANs: the losses D and G minimize, the penalties that keep D smooth, the models and the training loop.
 
-Floor 5 of the house (see GUIDE): built on ``minigan.nn``, ``minigan.optim`` and ``minigan.functional``.
+Floor 5 of the house (README, Layout): built on ``minigan.nn``, ``minigan.optim`` and ``minigan.functional``.
 
 * ``losses.py``    -- minimax, non-saturating, LSGAN, WGAN, hinge, relativistic; ``get_loss(name)``;
 * ``penalties.py`` -- WGAN-GP gradient penalty, R1 / R2, WGAN weight clipping;
 * ``models.py``    -- MLP G and D for toy data, DCGAN G and D (optionally class-conditional);
-* ``training.py``  -- :class:`GANTrainer`, the one training loop (a D step, a G step, the EMA of G).
+* ``blocks.py``    -- the pre-activation ``ResidualBlock`` (G and D), ``MinibatchStdDev`` (ProGAN);
+* ``style.py``     -- StyleGAN's ``MappingNetwork`` (z -> w, the truncation trick);
+* ``patchgan.py``  -- ``PatchGANDiscriminator`` (pix2pix): a map of real/fake logits, one per patch;
+* ``reconstruction.py`` -- CycleGAN's ``cycle_consistency_loss`` and ``identity_loss`` (L1);
+* ``training.py``  -- :class:`GANTrainer`, the one training loop (a D step, a G step, the EMA of G);
+* ``sampling.py``  -- :func:`sample`, images from a generator (eval mode, no graph, NumPy out).
 """
 from .losses import (  # noqa: F401
     LOSS_NAMES, GanLoss, get_loss, hinge_d_loss, hinge_g_loss, lsgan_d_loss, lsgan_g_loss, minimax_d_loss,
     minimax_g_loss, nonsaturating_g_loss, relativistic_d_loss, relativistic_g_loss, relativistic_lsgan_d_loss,
     relativistic_lsgan_g_loss, wasserstein_d_loss, wasserstein_g_loss,
 )
-from .penalties import clip_weights_, gradient_penalty, r1_penalty, r2_penalty  # noqa: F401
+from .penalties import clip_weights_, gradient_penalty, interpolate, r1_penalty, r2_penalty  # noqa: F401
 from .models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator  # noqa: F401
+from .blocks import MinibatchStdDev, ResidualBlock  # noqa: F401
+from .patchgan import PatchGANDiscriminator  # noqa: F401
+from .reconstruction import cycle_consistency_loss, identity_loss  # noqa: F401
+from .style import MappingNetwork  # noqa: F401
 from .training import GANTrainer  # noqa: F401
+from .sampling import sample  # noqa: F401

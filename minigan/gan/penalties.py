@@ -68,6 +68,19 @@ def _input_gradient_norms(critic, x):
     return (_squared_norms(_input_gradients(critic, x)) + NORM_EPS).sqrt()
 
 
+def interpolate(real, fake, generator=None):
+    """The points where WGAN-GP measures the critic's slope: x_hat = eps x + (1 - eps) G(z), detached.
+
+    One eps ~ U(0, 1) per sample, drawn from ``generator`` (a ``numpy.random.Generator``) or
+    minigan's seeded generator, so each x_hat lies on the segment between a real and a fake sample.
+    """
+    if real.shape != fake.shape:
+        raise ValueError(f"gradient_penalty: real has shape {real.shape} but fake has shape {fake.shape}")
+    per_sample = (real.shape[0],) + (1,) * (real.ndim - 1)
+    eps = rand(per_sample, dtype=real.dtype, device=real.device, generator=generator)
+    return eps * real.detach() + (1 - eps) * fake.detach()
+
+
 def gradient_penalty(critic, real, fake, target=1.0, one_sided=False, generator=None, return_norms=False):
     """The WGAN-GP gradient penalty, to be added (times lambda = 10) to the critic's loss.
 
@@ -89,12 +102,7 @@ def gradient_penalty(critic, real, fake, target=1.0, one_sided=False, generator=
 
     Pitfall: differentiating a gradient costs roughly one more forward and backward pass of D.
     """
-    if real.shape != fake.shape:
-        raise ValueError(f"gradient_penalty: real has shape {real.shape} but fake has shape {fake.shape}")
-    per_sample = (real.shape[0],) + (1,) * (real.ndim - 1)
-    eps = rand(per_sample, dtype=real.dtype, device=real.device, generator=generator)
-    x_hat = eps * real.detach() + (1 - eps) * fake.detach()
-    norms = _input_gradient_norms(critic, x_hat)
+    norms = _input_gradient_norms(critic, interpolate(real, fake, generator))
     excess = relu(norms - target) if one_sided else norms - target
     penalty = (excess * excess).mean()
     return (penalty, norms.detach()) if return_norms else penalty

@@ -17,7 +17,9 @@ During the G step D's parameters are frozen (``requires_grad_(False)``): the gra
 -- are never computed.
 
 The command-line trainer and the tutorials both drive this class; nothing else holds a copy of the
-loop. ``step`` returns the numbers a training plot needs.
+loop. ``step`` returns the numbers a training plot needs. Its two halves are public too:
+:meth:`GANTrainer.d_step` and :meth:`GANTrainer.g_step` make one D update or one G update alone,
+so that a person can drive the game by hand (``python -m minigan.lab``).
 """
 from __future__ import annotations
 
@@ -109,18 +111,32 @@ class GANTrainer:
         fake samples), ``penalty`` (the weighted GP and R1 terms), ``d_grad_norm`` (global L2 norm
         of D's parameter gradients), and after a G step also ``g_loss`` and ``g_grad_norm``.
         """
-        if self.conditional and labels is None:
-            raise ValueError("GANTrainer.step: this trainer is conditional; pass the labels of the real batch")
+        self._check_labels("step", labels)
         self.iteration += 1
         g_step = self.iteration % self.n_critic == 0
-        critic = self._critic(labels)
         z = self.sample_latent(real.shape[0])
         if g_step:
             fake = self._generate(z, labels)
         else:
             with no_grad():  # no G step follows: no graph through G is needed
                 fake = self._generate(z, labels)
+        stats = self.d_step(real, labels, fake=fake)
+        if g_step:
+            stats.update(self.g_step(real, labels, fake=fake))
+        return stats
 
+    def d_step(self, real, labels=None, fake=None) -> dict:
+        """One update of D alone (G is not touched); returns the D numbers of :meth:`step`.
+
+        ``fake``: the generated batch to judge; by default a fresh one, G(z) for new z. :meth:`step`
+        passes its own, so that its G step can reuse the batch. Unlike :meth:`step`, this does not
+        count as a training step (``iteration`` stays): it is for driving D and G by hand, as the lab does.
+        """
+        self._check_labels("d_step", labels)
+        critic = self._critic(labels)
+        if fake is None:
+            with no_grad():
+                fake = self._generate(self.sample_latent(real.shape[0]), labels)
         real_logits, fake_logits = critic(real), critic(fake.detach())
         d_loss = self.loss.d_loss(real_logits, fake_logits)
         penalty = 0.0
@@ -140,10 +156,23 @@ class GANTrainer:
         self.d_optimizer.step()
         if self.loss.critic_constraint == "weight-clipping":
             clip_weights_(self.discriminator.parameters(), self.clip_value)
-
-        if g_step:
-            stats.update(self._generator_step(critic, real, fake))
         return stats
+
+    def g_step(self, real, labels=None, fake=None) -> dict:
+        """One update of G alone against the current D (D's weights stay); returns ``g_loss``, ``g_grad_norm``.
+
+        ``real`` gives the batch size, and D's outputs on real data for the relativistic losses.
+        ``fake``: a generated batch still attached to G's graph; by default a fresh one, G(z) for new z.
+        Like :meth:`d_step`, a call on its own leaves ``iteration`` as it is.
+        """
+        self._check_labels("g_step", labels)
+        if fake is None:
+            fake = self._generate(self.sample_latent(real.shape[0]), labels)
+        return self._generator_step(self._critic(labels), real, fake)
+
+    def _check_labels(self, method, labels):
+        if self.conditional and labels is None:
+            raise ValueError(f"GANTrainer.{method}: this trainer is conditional; pass the labels of the real batch")
 
     def _generator_step(self, critic, real, fake):
         self.discriminator.requires_grad_(False)
