@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     optimizer.add_argument("--beta1", type=fraction_below_one, default=0.5,
                            help="Adam beta1 (0.5 is the DCGAN choice)")
     optimizer.add_argument("--beta2", type=fraction_below_one, default=0.999, help="Adam beta2")
+    optimizer.add_argument("--clip-grad-norm", type=positive_float, default=None,
+                           help="rescale each network's gradients to at most this L2 norm before its step")
     optimizer.add_argument("--lr-decay", choices=LR_DECAYS, default="none",
                            help="learning-rate schedule over the run: constant, linear to 0, or cosine to 0")
     optimizer.add_argument("--seed", type=int, default=0)
@@ -102,8 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # What a resumed run may change: the rest would make it another run (and is an error when it differs).
-CHANGEABLE_ON_RESUME = ("steps", "epochs", "lr_g", "lr_d", "beta1", "beta2", "lr_decay", "gp_weight", "r1_gamma",
-                        "log_every", "sample_every", "checkpoint_every", "no_progress", "device", "data_dir", "out")
+CHANGEABLE_ON_RESUME = ("steps", "epochs", "lr_g", "lr_d", "beta1", "beta2", "lr_decay", "clip_grad_norm",
+                        "gp_weight", "r1_gamma", "log_every", "sample_every", "checkpoint_every", "no_progress",
+                        "device", "data_dir", "out")
 # Settings resolved from others (see resolve_settings): compared through what they resolve to.
 _RESOLVED = {"spectral_norm": "d_norm"}
 
@@ -211,7 +214,7 @@ class Run:
             loss=settings["loss"], n_critic=settings["n_critic"], gp_weight=settings["gp_weight"],
             gp_one_sided=settings["gp_one_sided"],
             r1_gamma=settings["r1_gamma"], ema_decay=settings["ema_decay"] or None,
-            conditional=settings["conditional"])
+            conditional=settings["conditional"], clip_grad_norm=settings.get("clip_grad_norm"))
         # The fixed latent batch of the sample grids: its own seed, so it never disturbs training.
         self.fixed_z = self.trainer.sample_latent(100 if self.images else 2000,
                                                   generator=np.random.default_rng([settings["seed"], 1]))

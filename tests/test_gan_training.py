@@ -183,3 +183,20 @@ def test_d_step_and_g_step_of_a_conditional_trainer_need_labels():
     for method in (trainer.d_step, trainer.g_step):
         with pytest.raises(ValueError, match=f"GANTrainer.{method.__name__}: this trainer is conditional"):
             method(mg.randn(4, 1, 28, 28))
+
+
+def test_clip_grad_norm_caps_both_networks_gradients_before_their_steps():
+    mg.manual_seed(0)
+    G, D = MLPGenerator(latent_dim=2, data_dim=2, hidden=16), MLPDiscriminator(data_dim=2, hidden=16)
+    trainer = GANTrainer(G, D, optim.SGD(G.parameters(), lr=0.1), optim.SGD(D.parameters(), lr=0.1),
+                         clip_grad_norm=1e-3)
+    before = [p.numpy().copy() for p in D.parameters()]
+    stats = trainer.step(mg.randn(32, 2) * 3)
+    clipped = np.sqrt(sum(float((p.grad.numpy().astype(np.float64) ** 2).sum()) for p in D.parameters()))
+    assert stats["d_grad_norm"] > 1e-2 and clipped == pytest.approx(1e-3, rel=1e-3)  # logged: before clipping
+    step = np.sqrt(sum(((p.numpy() - b) ** 2).sum() for p, b in zip(D.parameters(), before)))
+    assert step == pytest.approx(0.1 * 1e-3, rel=1e-2)  # SGD moved D by lr * the clipped norm
+    g_clipped = np.sqrt(sum(float((p.grad.numpy().astype(np.float64) ** 2).sum()) for p in G.parameters()))
+    assert g_clipped <= 1e-3 * (1 + 1e-3)
+    with pytest.raises(ValueError, match="clip_grad_norm must be positive"):
+        GANTrainer(G, D, optim.SGD(G.parameters(), lr=0.1), optim.SGD(D.parameters(), lr=0.1), clip_grad_norm=0)

@@ -193,3 +193,22 @@ def test_lr_decay_follows_its_schedule_and_resume_continues_it_exactly(tmp_path,
     state = load_checkpoint(tmp_path / "straight" / "checkpoint.npz")["trainer"]
     assert float(state["d_optimizer"]["param_groups.0.lr"]) == pytest.approx(0.0, abs=1e-12)
     assert float(state["d_optimizer"]["param_groups.0.initial_lr"]) == 2e-4
+
+
+def test_clip_grad_norm_reaches_the_trainer_and_can_change_on_resume(tmp_path, monkeypatch):
+    made = []
+    init = GANTrainer.__init__
+
+    def recording(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(GANTrainer, "__init__", recording)
+    out = tmp_path / "run"
+    assert train.main(["ring", "--steps", "2", "--clip-grad-norm", "0.5", "--out", str(out), "--no-progress"]) == 0
+    assert made[-1].clip_grad_norm == 0.5
+    assert train.main(["ring", "--resume", "--steps", "4", "--clip-grad-norm", "2", "--out", str(out),
+                       "--no-progress"]) == 0
+    assert made[-1].clip_grad_norm == 2.0
+    assert {"step": 2, "setting": "clip_grad_norm", "from": 0.5, "to": 2.0} in \
+        json.loads((out / "config.json").read_text())["changes"]

@@ -27,6 +27,7 @@ import copy
 import math
 
 from ..autograd import no_grad, randn
+from ..nn.utils import clip_grad_norm_
 from .losses import get_loss
 from .penalties import clip_weights_, gradient_penalty, r1_penalty
 
@@ -57,12 +58,15 @@ class GANTrainer:
         r1_gamma: gamma of the R1 penalty on real data, for any loss (0 = off).
         ema_decay: keep an exponential moving average of G's weights in ``ema_generator``
             (e.g. 0.999), or None.
+        clip_grad_norm: rescale each network's gradients to at most this global L2 norm before its
+            optimizer step (``nn.utils.clip_grad_norm_``), or None. The logged ``*_grad_norm`` are
+            the norms before clipping.
         conditional: pass ``labels`` to G and D.
     """
 
     def __init__(self, generator, discriminator, g_optimizer, d_optimizer, loss="ns", loss_options=None,
                  latent_dim=None, n_critic=1, gp_weight=10.0, gp_one_sided=False, clip_value=0.01, r1_gamma=0.0,
-                 ema_decay=None, conditional=False):
+                 ema_decay=None, conditional=False, clip_grad_norm=None):
         if n_critic < 1:
             raise ValueError(f"GANTrainer: n_critic must be at least 1, got {n_critic}")
         self.generator, self.discriminator = generator, discriminator
@@ -72,6 +76,9 @@ class GANTrainer:
         self.n_critic, self.gp_weight, self.clip_value, self.r1_gamma = n_critic, gp_weight, clip_value, r1_gamma
         self.gp_one_sided = gp_one_sided
         self.conditional = conditional
+        if clip_grad_norm is not None and not clip_grad_norm > 0:
+            raise ValueError(f"GANTrainer: clip_grad_norm must be positive or None, got {clip_grad_norm}")
+        self.clip_grad_norm = clip_grad_norm
         self.ema_decay = ema_decay
         self.ema_generator = None
         if ema_decay is not None:
@@ -153,6 +160,7 @@ class GANTrainer:
             "penalty": float(penalty if isinstance(penalty, float) else penalty.item()),
             "d_grad_norm": _grad_norm(self.discriminator.parameters()),
         }
+        self._clip(self.discriminator)
         self.d_optimizer.step()
         if self.loss.critic_constraint == "weight-clipping":
             clip_weights_(self.discriminator.parameters(), self.clip_value)
@@ -170,6 +178,10 @@ class GANTrainer:
             fake = self._generate(self.sample_latent(real.shape[0]), labels)
         return self._generator_step(self._critic(labels), real, fake)
 
+    def _clip(self, network):
+        if self.clip_grad_norm is not None:
+            clip_grad_norm_(network.parameters(), self.clip_grad_norm)
+
     def _check_labels(self, method, labels):
         if self.conditional and labels is None:
             raise ValueError(f"GANTrainer.{method}: this trainer is conditional; pass the labels of the real batch")
@@ -184,6 +196,7 @@ class GANTrainer:
         finally:
             self.discriminator.requires_grad_(True)
         grad_norm = _grad_norm(self.generator.parameters())
+        self._clip(self.generator)
         self.g_optimizer.step()
         if self.ema_generator is not None:
             self._update_ema()
