@@ -243,6 +243,13 @@ ERRORS = [
      "Unflatten(dim=1, unflattened_size=(1, 28, 28)): "
      "expected an input whose axis 1 has 784 entries, got shape (8, 780)"),
     (nn.Flatten(2), (8, 5), "Flatten(start_dim=2, end_dim=-1): cannot flatten an input of shape (8, 5)"),
+    (nn.InstanceNorm2d(3), (2, 4, 5, 5),
+     "InstanceNorm2d(3, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False): "
+     "expected input (N, 3, H, W), got shape (2, 4, 5, 5)"),
+    (nn.GroupNorm(2, 4), (2, 6, 5, 5),
+     "GroupNorm(2, 4, eps=1e-05, affine=True): expected input (N, 4, H, W), got shape (2, 6, 5, 5)"),
+    (nn.LayerNorm((3, 4, 4)), (2, 3, 5, 5),
+     "LayerNorm((3, 4, 4), eps=1e-05, elementwise_affine=True): expected input (*, 3, 4, 4), got shape (2, 3, 5, 5)"),
 ]
 
 

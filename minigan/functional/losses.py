@@ -1,5 +1,5 @@
-"""Loss functions: binary cross-entropy (on logits or on probabilities), mean squared error,
-cross-entropy over classes and the negative log-likelihood.
+"""Loss functions: binary cross-entropy (on logits or on probabilities), mean squared and mean
+absolute (L1) error, cross-entropy over classes and the negative log-likelihood.
 
 Each loss compares a prediction with a target elementwise and then reduces with ``reduction``:
 ``"mean"`` (the default), ``"sum"``, or ``"none"`` (one loss per element, nothing reduced).
@@ -94,6 +94,17 @@ def mse_loss(prediction, target, reduction="mean"):
     """Mean squared error: loss = (x - y)^2 elementwise, then reduced (mean by default)."""
     difference = prediction - _target("mse_loss", prediction, target)
     return _reduce("mse_loss", difference * difference, reduction)
+
+
+def l1_loss(prediction, target, reduction="mean"):
+    """Mean absolute error: loss = |x - y| elementwise, then reduced (mean by default).
+
+    The pixel loss of image-to-image GANs (pix2pix, CycleGAN's cycle and identity terms): unlike the
+    squared error it does not let a few large errors dominate, so it blurs less. Its gradient is
+    sign(x - y) -- and 0 where x = y, the subgradient PyTorch takes too.
+    """
+    difference = prediction - _target("l1_loss", prediction, target)
+    return _reduce("l1_loss", difference.abs(), reduction)
 
 
 def _class_labels(fn_name, scores, labels):

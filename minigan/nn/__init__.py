@@ -9,8 +9,11 @@ Parameters and buffers), then the layers, each in a small file by topic:
 | ``module.py``        | ``Module``: registration, ``state_dict``, ``train``/``eval``, ``to`` |
 | ``containers.py``    | ``Sequential``, ``ModuleList``, ``ModuleDict``                       |
 | ``linear.py``        | ``Linear``                                                           |
-| ``conv.py``          | ``Conv2d``, ``ConvTranspose2d``                                      |
-| ``normalization.py`` | ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``                      |
+| ``conv.py``          | ``Conv2d`` (zero or reflect padding), ``ConvTranspose2d``            |
+| ``normalization.py`` | ``BatchNorm1d/2d``, ``LayerNorm``, ``InstanceNorm2d``, ``GroupNorm`` |
+| ``pooling.py``       | ``AvgPool2d``, ``MaxPool2d``                                         |
+| ``sampling.py``      | ``Upsample`` (nearest, bilinear)                                     |
+| ``style.py``         | ``EqualizedLinear``, ``AdaptiveInstanceNorm2d``, ``ModulatedConv2d``, ``NoiseInjection`` |
 | ``embedding.py``     | ``Embedding``                                                        |
 | ``activation.py``    | ``ReLU``, ``LeakyReLU``, ``Tanh``, ``Sigmoid``, ``Identity``         |
 | ``dropout.py``       | ``Dropout``                                                          |
@@ -28,14 +31,19 @@ from .dropout import Dropout
 from .embedding import Embedding
 from .linear import Linear
 from .module import Module
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
 from .parameter import Parameter
+from .pooling import AvgPool2d, MaxPool2d
 from .reshape import Flatten, Unflatten
+from .sampling import Upsample
 from .spectral_norm import SpectralNorm, remove_spectral_norm, spectral_norm, spectral_norm_sigma
+from .style import AdaptiveInstanceNorm2d, EqualizedLinear, ModulatedConv2d, NoiseInjection
 
 __all__ = [
     "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
-    "Linear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding",
-    "Dropout", "Flatten", "Unflatten", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Identity",
+    "Linear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "InstanceNorm2d", "GroupNorm",
+    "AvgPool2d", "MaxPool2d", "Upsample", "Embedding", "Dropout", "Flatten", "Unflatten",
+    "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Identity",
+    "EqualizedLinear", "AdaptiveInstanceNorm2d", "ModulatedConv2d", "NoiseInjection",
     "SpectralNorm", "spectral_norm", "remove_spectral_norm", "spectral_norm_sigma",
 ]

@@ -10,6 +10,9 @@ padding p, output padding op and dilation d, each spatial axis maps as
 Weights follow PyTorch: Conv2d (out_channels, in_channels, kh, kw), ConvTranspose2d
 (in_channels, out_channels, kh, kw) -- the transposed layer uses the weight of the Conv2d it
 mirrors. Both start with PyTorch's default init (``init.default_init_``).
+
+``Conv2d(..., padding_mode="reflect")`` pads with the input's mirror image instead of zeros
+(``F.pad(x, ..., mode="reflect")``), as PyTorch's; CycleGAN's generators do, to draw no frame.
 """
 from __future__ import annotations
 
@@ -49,7 +52,7 @@ class _Conv2dBase(Module):
 
     def extra_repr(self) -> str:
         settings = [f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"]
-        defaults = dict(stride=(1, 1), padding=(0, 0), output_padding=(0, 0), dilation=(1, 1))
+        defaults = dict(stride=(1, 1), padding=(0, 0), output_padding=(0, 0), dilation=(1, 1), padding_mode="zeros")
         for name, default in defaults.items():  # only the settings that differ, as PyTorch prints them
             value = getattr(self, name, default)
             if value != default:
@@ -60,15 +63,24 @@ class _Conv2dBase(Module):
 
 
 class Conv2d(_Conv2dBase):
-    """``Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True)``:
-    (N, in_channels, H, W) -> (N, out_channels, H', W')."""
+    """``Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True,
+    padding_mode="zeros")``: (N, in_channels, H, W) -> (N, out_channels, H', W'); ``padding_mode``
+    is ``"zeros"`` or ``"reflect"``."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True,
+                 padding_mode="zeros"):
+        if padding_mode not in ("zeros", "reflect"):
+            raise ValueError(f"Conv2d: padding_mode must be 'zeros' or 'reflect', got {padding_mode!r}")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, bias,
                          weight_channels=(out_channels, in_channels))
+        self.padding_mode = padding_mode
 
     def forward(self, x):
         self._check_input(x)
+        if self.padding_mode == "reflect":
+            (ph, pw) = self.padding
+            x = F.pad(x, (pw, pw, ph, ph), mode="reflect")
+            return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation)
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
 

@@ -1,4 +1,4 @@
-"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d`` and ``LayerNorm``.
+"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``InstanceNorm2d`` and ``GroupNorm``.
 
 **Batch norm** (Ioffe & Szegedy 2015) normalises each channel with the mean and variance of the
 current batch, then applies a learnable scale (``weight``, starts at 1) and shift (``bias``, 0).
@@ -13,7 +13,13 @@ formulas, and the unbiased variance in ``running_var``, are in ``minigan.functio
 
 **Layer norm** (Ba et al. 2016) normalises each sample over its own last dimensions: no running
 statistics, no train/eval difference, no coupling between the samples of a batch -- which is why
-WGAN-GP critics use it (or nothing) instead of batch norm.
+WGAN-GP critics use it (or nothing) instead of batch norm. ``LayerNorm((C, H, W))`` normalises each
+image over all its channels and pixels.
+
+**Instance norm** and **group norm** normalise each sample over H, W -- per channel, or per group of
+channels -- (see ``minigan.functional.normalization`` for the table of which axes each uses).
+``InstanceNorm2d`` has PyTorch's defaults: no affine transform and no running statistics
+(``affine=True``, ``track_running_stats=True`` add them, under the names batch norm uses).
 """
 from __future__ import annotations
 
@@ -76,6 +82,46 @@ class BatchNorm2d(_BatchNorm):
 
     def _input_dims(self, x):
         return ("N", self.num_features, "H", "W")
+
+
+class InstanceNorm2d(_BatchNorm):
+    """``InstanceNorm2d(num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False)``:
+    (N, num_features, H, W), statistics per sample and channel over H and W.
+
+    With running statistics, training updates them (PyTorch's rule: ``momentum=None`` leaves them as
+    they are, and ``num_batches_tracked`` is kept but not counted) and eval mode normalises with them.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
+                 track_running_stats: bool = False):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats)
+
+    def forward(self, x):
+        check_input(self, x, ("N", self.num_features, "H", "W"))
+        return F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                               use_input_stats=self.training or not self.track_running_stats,
+                               momentum=0.0 if self.momentum is None else self.momentum, eps=self.eps)
+
+
+class GroupNorm(Module):
+    """``GroupNorm(num_groups, num_channels, eps=1e-5, affine=True)``: (N, num_channels), (N, num_channels, L) or
+    (N, num_channels, H, W), statistics per sample over each group of num_channels / num_groups channels."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True):
+        super().__init__()
+        if num_groups < 1 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self.weight = Parameter(ones(num_channels)) if affine else None
+        self.bias = Parameter(zeros(num_channels)) if affine else None
+
+    def forward(self, x):
+        spatial = {2: (), 3: ("L",)}.get(getattr(x, "ndim", 4), ("H", "W"))
+        check_input(self, x, ("N", self.num_channels) + spatial)
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
 
 
 class LayerNorm(Module):
