@@ -55,19 +55,24 @@ def save_gif(frames, path, seconds_per_frame=0.25) -> None:
     pictures[0].save(path, save_all=True, append_images=pictures[1:], duration=int(seconds_per_frame * 1000), loop=0)
 
 
-def _moving_average(values, window):
+def smooth(values, window):
+    """Moving average of a training curve: ``(means, window)``, the window shrunk to fit short curves.
+
+    ``means`` has ``len(values) - window + 1`` entries (``np.convolve(..., mode="valid")``): entry ``i`` is the
+    mean of ``values[i:i + window]``, so plot it against ``steps[window - 1:]``. ``window`` is clipped to
+    ``1..len(values)``, and the window actually used is returned so that a legend can say it.
+    """
     values = np.asarray(values, dtype=float)
-    if len(values) < window or window < 2:
-        return values
-    kernel = np.ones(window) / window
-    return np.convolve(values, kernel, mode="valid")
+    window = max(1, min(int(window), len(values)))
+    return np.convolve(values, np.ones(window) / window, mode="valid"), window
 
 
-def plot_training_curves(records, path, smooth=25) -> None:
+def plot_training_curves(records, path, window=25) -> None:
     """Plot losses and D's mean outputs from a list of per-step dicts (as ``GANTrainer.step`` returns).
 
     Left: D and G losses; right: D's mean output on real and on generated samples. Curves are
-    smoothed with a moving average of ``smooth`` steps (raw values are noisy from batch to batch).
+    smoothed with a moving average of ``window`` logged steps (:func:`smooth`; raw values are noisy
+    from batch to batch).
     """
     steps = np.array([r["step"] for r in records])
     figure = Figure(figsize=(11, 4))
@@ -78,8 +83,8 @@ def plot_training_curves(records, path, smooth=25) -> None:
             if not pairs:
                 continue
             x, y = np.array(pairs).T
-            window = min(smooth, len(y))
-            axis.plot(x[window - 1:] if window > 1 else x, _moving_average(y, window), label=key)
+            means, used = smooth(y, window)
+            axis.plot(x[used - 1:], means, label=key)
         axis.set_xlabel("step")
         axis.set_title(title)
         axis.legend()
