@@ -1,4 +1,5 @@
-"""pytest runs every tutorial notebook (``--nbmake``, see pyproject.toml) in *quick mode*.
+"""pytest runs every tutorial notebook (``--nbmake``, see pyproject.toml) in *quick mode* -- the notebooks of
+``tutorials/solutions/`` too (this conftest covers the sub-folder; they read ``MINIGAN_QUICK`` the same way).
 
 Each notebook reads ``MINIGAN_QUICK`` in its first cell: ``1`` shrinks training steps and sample
 counts so the whole notebook runs in well under a minute, which is enough to prove every cell still
