@@ -81,15 +81,21 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch
     assert int(load_checkpoint(out / "checkpoint.npz")["step"]) == 2
 
 
-def test_one_sided_gp_reaches_the_trainer_and_older_runs_resume_with_the_default(tmp_path, monkeypatch):
-    made = []
+@pytest.fixture
+def made(monkeypatch):
+    """The GANTrainers that train.main builds in this test, in order."""
+    trainers = []
     init = GANTrainer.__init__
 
     def recording(self, *args, **kwargs):
         init(self, *args, **kwargs)
-        made.append(self)
+        trainers.append(self)
 
     monkeypatch.setattr(GANTrainer, "__init__", recording)
+    return trainers
+
+
+def test_one_sided_gp_reaches_the_trainer_and_older_runs_resume_with_the_default(tmp_path, made):
     out = tmp_path / "run"
     common = ["ring", "--loss", "wgan-gp", "--n-critic", "1", "--out", str(out), "--no-progress"]
     assert train.main(common + ["--steps", "2", "--gp-one-sided"]) == 0
@@ -195,15 +201,7 @@ def test_lr_decay_follows_its_schedule_and_resume_continues_it_exactly(tmp_path,
     assert float(state["d_optimizer"]["param_groups.0.initial_lr"]) == 2e-4
 
 
-def test_clip_grad_norm_reaches_the_trainer_and_can_change_on_resume(tmp_path, monkeypatch):
-    made = []
-    init = GANTrainer.__init__
-
-    def recording(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        made.append(self)
-
-    monkeypatch.setattr(GANTrainer, "__init__", recording)
+def test_clip_grad_norm_reaches_the_trainer_and_can_change_on_resume(tmp_path, made):
     out = tmp_path / "run"
     assert train.main(["ring", "--steps", "2", "--clip-grad-norm", "0.5", "--out", str(out), "--no-progress"]) == 0
     assert made[-1].clip_grad_norm == 0.5
