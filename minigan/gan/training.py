@@ -16,6 +16,9 @@ During the G step D's parameters are frozen (``requires_grad_(False)``): the gra
 *through* D to the fake images, but D's own weight gradients -- which the G step would throw away
 -- are never computed.
 
+With ``augment`` (DiffAugment, :mod:`minigan.gan.augment`) D is the critic x -> D(T(x)) everywhere:
+on real and fake images, in both steps and in the penalties, with a fresh random T per image.
+
 The command-line trainer and the tutorials both drive this class; nothing else holds a copy of the
 loop. ``step`` returns the numbers a training plot needs. Its two halves are public too:
 :meth:`GANTrainer.d_step` and :meth:`GANTrainer.g_step` make one D update or one G update alone,
@@ -62,11 +65,14 @@ class GANTrainer:
             optimizer step (``nn.utils.clip_grad_norm_``), or None. The logged ``*_grad_norm`` are
             the norms before clipping.
         conditional: pass ``labels`` to G and D.
+        augment: a differentiable augmentation T (e.g. :class:`minigan.gan.augment.DiffAugment`) applied
+            to every image D sees -- real and fake, in the D step, the G step and the penalties, which
+            all see the critic x -> D(T(x)) -- or None.
     """
 
     def __init__(self, generator, discriminator, g_optimizer, d_optimizer, loss="ns", loss_options=None,
                  latent_dim=None, n_critic=1, gp_weight=10.0, gp_one_sided=False, clip_value=0.01, r1_gamma=0.0,
-                 ema_decay=None, conditional=False, clip_grad_norm=None):
+                 ema_decay=None, conditional=False, clip_grad_norm=None, augment=None):
         if n_critic < 1:
             raise ValueError(f"GANTrainer: n_critic must be at least 1, got {n_critic}")
         self.generator, self.discriminator = generator, discriminator
@@ -76,6 +82,7 @@ class GANTrainer:
         self.n_critic, self.gp_weight, self.clip_value, self.r1_gamma = n_critic, gp_weight, clip_value, r1_gamma
         self.gp_one_sided = gp_one_sided
         self.conditional = conditional
+        self.augment = augment
         if clip_grad_norm is not None and not clip_grad_norm > 0:
             raise ValueError(f"GANTrainer: clip_grad_norm must be positive or None, got {clip_grad_norm}")
         self.clip_grad_norm = clip_grad_norm
@@ -93,10 +100,15 @@ class GANTrainer:
         return randn(n, self.latent_dim, generator=generator, device=device)
 
     def _critic(self, labels):
-        """D as a function of the samples alone (labels bound), as the penalties expect."""
+        """D as a function of the samples alone (labels bound, augmentation applied), as the penalties expect."""
+        discriminator, augment = self.discriminator, self.augment
+        if augment is not None:
+            if self.conditional:
+                return lambda x: discriminator(augment(x), labels)
+            return lambda x: discriminator(augment(x))
         if self.conditional:
-            return lambda x: self.discriminator(x, labels)
-        return self.discriminator
+            return lambda x: discriminator(x, labels)
+        return discriminator
 
     def _generate(self, z, labels):
         return self.generator(z, labels) if self.conditional else self.generator(z)
