@@ -41,6 +41,7 @@ def _number(kind, accept, requirement):
 
 
 positive_int = _number(int, lambda v: v > 0, "a whole number > 0")
+non_negative_int = _number(int, lambda v: v >= 0, "a whole number >= 0")
 non_negative_float = _number(float, lambda v: v >= 0, "a finite number >= 0")
 positive_float = _number(float, lambda v: v > 0, "a finite number > 0")
 fraction_below_one = _number(float, lambda v: 0 <= v < 1, "a number in [0, 1)")

@@ -2,6 +2,7 @@
 
     python -m minigan.evaluate runs/mnist-ns                    # N = 2,000 samples (500 offline), EMA generator
     python -m minigan.evaluate runs/mnist-ns/checkpoint.npz --n 1000 --no-ema
+    python -m minigan.evaluate runs/mnist-ns --best              # best.npz -> eval_best.json
 
 1. The *reference set* is the first N images of the dataset's **test** split, which neither the
    GAN nor the metrics' classifier saw in training. N is ``--n`` (default 2,000), or the size of
@@ -11,7 +12,8 @@
 3. Every row -- the generator and the reference rows below, N images each -- goes through the
    dataset's classifier (:mod:`minigan.evaluation.classifier`) and is scored against the
    reference set with every metric of :mod:`minigan.metrics`.
-4. A table is printed and everything is written to ``RUN_DIR/eval.json``.
+4. A table is printed and everything is written to ``RUN_DIR/eval.json`` (``eval_best.json`` for
+   ``--best``: the generator of ``best.npz``, the step with the lowest FD in the run's live evaluation).
 
 The reference rows are what make the numbers readable. Every metric depends on N and on the
 classifier, so an FD of 3.1 means nothing alone, but a lot next to rows computed the same way:
@@ -29,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 
@@ -37,6 +38,7 @@ import numpy
 
 from . import runs
 from .cli import OneLineErrorParser, positive_int, run_cli
+from .evaluation.scores import score
 from .runs import RunFolderError
 
 DEFAULT_N = 2000
@@ -47,17 +49,20 @@ COLUMNS = (  # key in a row of scores, title, format
 )
 
 
-def run_folder(path) -> str:
-    """The run folder of ``path`` (a run folder, or the checkpoint.npz inside one), or a clear error."""
+def run_folder(path, best=False) -> tuple:
+    """``(run folder, checkpoint file name)`` of ``path`` -- a run folder, or the checkpoint.npz or best.npz
+    inside one -- or a clear error. ``best``: a folder's best.npz rather than its checkpoint.npz."""
     path = os.fspath(path)
+    checkpoint = runs.BEST if best else runs.CHECKPOINT
     if os.path.isfile(path):
-        if os.path.basename(path) != runs.CHECKPOINT:
-            raise RunFolderError(f"{path}: give a run folder or the {runs.CHECKPOINT} inside one")
-        path = os.path.dirname(path) or "."
+        if os.path.basename(path) not in (runs.CHECKPOINT, runs.BEST):
+            raise RunFolderError(f"{path}: give a run folder or the {runs.CHECKPOINT} or {runs.BEST} inside one")
+        path, checkpoint = os.path.dirname(path) or ".", os.path.basename(path)
     runs.read_config(path)  # a clear error if it is not a run folder
-    if not os.path.isfile(os.path.join(path, runs.CHECKPOINT)):
-        raise RunFolderError(f"{path} has no {runs.CHECKPOINT} (did the run save one?)")
-    return path
+    if not os.path.isfile(os.path.join(path, checkpoint)):
+        why = "was live evaluation on (--eval-every)?" if checkpoint == runs.BEST else "did the run save one?"
+        raise RunFolderError(f"{path} has no {checkpoint} ({why})")
+    return path, checkpoint
 
 
 def check_writable(path) -> None:
@@ -87,27 +92,7 @@ def generate(generator, settings, n, seed, batch_size=500) -> numpy.ndarray:
     return numpy.concatenate(images)
 
 
-# ---------------------------------------------------------------------------------------------- scores
-def score(features, probabilities, reference) -> dict:
-    """Every metric of one row against the reference set's ``(features, probabilities)``."""
-    from . import metrics
-
-    ref_features, ref_probabilities = reference
-    n = len(features)
-    kid, kid_std = metrics.kernel_inception_distance(ref_features, features, subset_size=min(1000, n // 2))
-    histogram = metrics.class_histogram(probabilities, ref_probabilities)
-    precision, recall = metrics.precision_recall(ref_features, features, k=3)
-    density, coverage = metrics.density_coverage(ref_features, features, k=5)
-    return {
-        "fd": metrics.frechet_distance(ref_features, features),
-        "kid": kid, "kid_std": kid_std,
-        "is": metrics.inception_score(probabilities)[0],
-        "class_kl": histogram["kl"] if math.isfinite(histogram["kl"]) else None,  # JSON has no infinity
-        "classes": histogram["classes"], "class_histogram": histogram["fake"],
-        "precision": precision, "recall": recall, "density": density, "coverage": coverage,
-    }
-
-
+# ---------------------------------------------------------------------------------------------- the table
 def format_table(rows: dict) -> str:
     """The scores as a text table, one line per row: the first row (the generator), then a rule, then the rest."""
     def cell(scores, key, fmt):
@@ -132,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--n", type=positive_int, default=DEFAULT_N,
                         help="images per row (at most the test split's size)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent vectors and the reference rows")
+    parser.add_argument("--best", action="store_true",
+                        help="score best.npz (the step with the lowest live-evaluation FD) instead of checkpoint.npz")
     parser.add_argument("--no-ema", action="store_true",
                         help="score the raw generator even if the run kept an EMA copy")
     parser.add_argument("--data-dir", default=None,
@@ -159,10 +146,10 @@ def _evaluate(args) -> int:
     from .evaluation import classify, load_classifier, reference_sets, to_model_input
     from .evaluation.classifier import WEIGHTS
 
-    folder = run_folder(args.run)
-    path = os.path.join(folder, "eval.json")
+    folder, checkpoint = run_folder(args.run, best=args.best)
+    path = os.path.join(folder, "eval_best.json" if checkpoint == runs.BEST else "eval.json")
     check_writable(path)
-    generator, settings = runs.load_generator(folder, ema=not args.no_ema)
+    generator, settings = runs.load_generator(folder, ema=not args.no_ema, checkpoint=checkpoint)
     dataset = settings["dataset"]
     if dataset not in WEIGHTS:
         raise RunFolderError(f"no classifier for the {dataset} run in {folder}: evaluation covers "
@@ -194,7 +181,7 @@ def _evaluate(args) -> int:
     print(f"features: the {dataset} classifier (test accuracy {classifier_info['test_accuracy']:.1%}); "
           "FD, KID, class KL: lower is better; the others: closer to the real row\n")
     print(format_table(rows))
-    result = {"run": folder, "dataset": dataset, "n": n, "seed": args.seed, "ema": label != "generator",
+    result = {"run": folder, "checkpoint": checkpoint, "dataset": dataset, "n": n, "seed": args.seed, "ema": label != "generator",
               "reference": test_source, "classifier": classifier_info,
               "generator": rows[label], "references": {name: rows[name] for name in references}}
     with open(path, "w") as f:

@@ -24,7 +24,7 @@ import numpy
 
 from .checkpoint import atomic_write, load_checkpoint, process_is_alive
 
-CONFIG, METRICS, CHECKPOINT, LOCK = "config.json", "metrics.jsonl", "checkpoint.npz", ".lock"
+CONFIG, METRICS, CHECKPOINT, BEST, LOCK = "config.json", "metrics.jsonl", "checkpoint.npz", "best.npz", ".lock"
 IMAGE_DATASETS = ("mnist", "fashion-mnist")
 TOY_DIMENSIONS = {"ring": 2, "grid": 2, "spiral": 2, "gaussian": 1}
 
@@ -50,12 +50,17 @@ def build_models(settings):
     return generator, discriminator
 
 
-def load_generator(folder, ema=True):
-    """(generator in eval mode, settings) of the run in ``folder``: the EMA copy when there is one and ``ema``."""
+def load_generator(folder, ema=True, checkpoint=CHECKPOINT):
+    """(generator in eval mode, settings) of the run in ``folder``: the EMA copy when there is one and ``ema``.
+
+    ``checkpoint``: the file to read, :data:`CHECKPOINT` (the last step) or :data:`BEST` (the step with
+    the lowest FD in the run's live evaluation).
+    """
     settings = read_config(folder)
-    path = os.path.join(folder, CHECKPOINT)
+    path = os.path.join(folder, checkpoint)
     if not os.path.isfile(path):
-        raise RunFolderError(f"{folder} has no {CHECKPOINT} (did the run save one?)")
+        why = "was live evaluation on (--eval-every)?" if checkpoint == BEST else "did the run save one?"
+        raise RunFolderError(f"{folder} has no {checkpoint} ({why})")
     state = load_checkpoint(path)["trainer"]
     generator, _ = build_models(settings)
     use_ema = ema and "ema_generator" in state

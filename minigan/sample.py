@@ -23,7 +23,7 @@ import sys
 import numpy as np
 
 from .cli import OneLineErrorParser, positive_int, run_cli
-from .runs import IMAGE_DATASETS, RunFolderError, load_generator
+from .runs import BEST, CHECKPOINT, IMAGE_DATASETS, RunFolderError, load_generator
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--columns", type=positive_int, default=10, help="steps from z0 to z1 in each interpolation row")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent vectors")
     parser.add_argument("--no-ema", action="store_true", help="use the raw generator even if the run kept an EMA copy")
+    parser.add_argument("--best", action="store_true",
+                        help="draw from best.npz (the step with the lowest live-evaluation FD) instead of checkpoint.npz")
     parser.add_argument("--out", default=None, help="folder for the pictures (default: the run folder)")
     return parser
 
@@ -47,7 +49,8 @@ def _sample(args) -> int:
     import minigan
     from .viz import save_image_grid
 
-    generator, settings = load_generator(args.run_dir, ema=not args.no_ema)
+    generator, settings = load_generator(args.run_dir, ema=not args.no_ema,
+                                         checkpoint=BEST if args.best else CHECKPOINT)
     if settings["dataset"] not in IMAGE_DATASETS:
         raise RunFolderError("minigan.sample draws image grids; toy runs have their scatter plots in samples/")
     out = args.out or args.run_dir

@@ -5,14 +5,18 @@
     python -m minigan.train mnist --conditional           # one row per digit in the samples
     python -m minigan.train ring --loss hinge --spectral-norm
     python -m minigan.train mnist --out runs/mnist --resume   # continue an interrupted run
+    python -m minigan.train mnist --augment translation,cutout  # DiffAugment: D sees augmented real and fake
 
 The output folder (``--out``, default ``runs/DATASET-LOSS``) receives
 
     config.json     every setting of the run (and where the data came from)
-    metrics.jsonl   one JSON line per logged step: losses, D outputs, penalties, gradient norms
+    metrics.jsonl   one JSON line per logged step: losses, D outputs, penalties, gradient norms; and
+                    every --eval-every steps the live evaluation (images): eval_fd, eval_kid,
+                    eval_classes, eval_class_histogram, eval_precision, eval_recall, eval_coverage
     samples/        step_NNNNNN.png: the same fixed latent vectors, every --sample-every steps
     checkpoint.npz  models, optimizers, EMA, random state, data position (atomic, pickle-free)
-    curves.png      losses and D outputs over training       (at the end)
+    best.npz        the same, from the step whose live evaluation had the lowest FD (images; --eval-every)
+    curves.png      losses and D outputs over training, and the live evaluation's scores (at the end)
     samples.gif     the sample grids as an animation          (at the end)
     final.png       the last sample grid                      (at the end)
 
@@ -24,8 +28,15 @@ seed -- is refused. A run that diverges (a loss or a weight NaN, infinite or bey
 with a message naming the step and the last checkpoint that is really good: nothing non-finite is
 ever saved. One process at a time trains in a folder (a ``.lock`` file). Expected problems --
 bad arguments, missing data, a damaged checkpoint, a folder that cannot be written -- are one
-line on stderr and a non-zero exit, never a traceback. The loop itself lives in
-:class:`minigan.gan.training.GANTrainer`; the run folder's files in :mod:`minigan.runs`.
+line on stderr and a non-zero exit, never a traceback.
+
+While it trains, the run reads its own numbers (:func:`minigan.gan.diagnosis.diagnose`) and prints a
+warning, once per problem, when it sees D winning, G's gradient vanishing, mode collapse or
+oscillation, with the remedy and the tutorial to read; ``python -m minigan.diagnose RUN`` says the
+same of a finished or running run.
+
+The loop itself lives in :class:`minigan.gan.training.GANTrainer`; the run folder's files in
+:mod:`minigan.runs`; the live evaluation in :mod:`minigan.evaluation.live`.
 """
 from __future__ import annotations
 
@@ -40,12 +51,15 @@ import time
 import numpy as np
 
 from . import runs
-from .cli import OneLineErrorParser, fraction_below_one, non_negative_float, positive_float, positive_int, run_cli
+from .cli import (
+    OneLineErrorParser, fraction_below_one, non_negative_float, non_negative_int, positive_float, positive_int, run_cli,
+)
 from .runs import IMAGE_DATASETS
 
 DATASETS = ("mnist", "fashion-mnist", "ring", "grid", "spiral", "gaussian")
 TOY_SAMPLES = 50_000  # points drawn once from a toy distribution to make its "dataset"
 LR_DECAYS = ("none", "linear", "cosine")
+WARN_EVERY = 10  # logged steps between two looks for problems (and on every live evaluation)
 DIVERGED_ABOVE = 1e8  # a loss or gradient norm beyond this has exploded: no GAN here trains at such values
 
 
@@ -73,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="penalise only critic gradient norms above 1: max(0, |grad| - 1)^2")
     model.add_argument("--r1-gamma", type=non_negative_float, default=0.0,
                        help="gamma of the R1 penalty on real data (0 = off)")
+    model.add_argument("--augment", type=augment_policy, default="none",
+                       help="DiffAugment on every image D sees, real and fake: transformations from "
+                            "translation,cutout,brightness,contrast, comma-separated (none = off; images only)")
     model.add_argument("--ema-decay", type=non_negative_float, default=0.999,
                        help="EMA of G's weights for samples (0 = off)")
     optimizer = parser.add_argument_group("optimization")
@@ -98,14 +115,33 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--limit", type=positive_int, default=None, help="use only the first N training images (quick tries)")
     run.add_argument("--log-every", type=positive_int, default=10, help="steps between lines of metrics.jsonl")
     run.add_argument("--sample-every", type=positive_int, default=250, help="steps between sample grids")
+    run.add_argument("--eval-every", type=non_negative_int, default=None,
+                     help="steps between live evaluations (FD, KID, classes, precision/recall, coverage of a fixed "
+                          "latent batch against held-out digits) and best.npz; default: 500 for images; 0 = off")
+    run.add_argument("--eval-n", type=positive_int, default=500, help="images per live evaluation")
     run.add_argument("--checkpoint-every", type=positive_int, default=500, help="steps between checkpoints")
     run.add_argument("--no-progress", action="store_true", help="no progress bar (for logs and CI)")
     return parser
 
 
+def augment_policy(text: str) -> str:
+    """The ``--augment`` argument: "none" or comma-separated names of :data:`minigan.gan.augment.TRANSFORMS`."""
+    from .gan.augment import TRANSFORMS
+
+    names = [name.strip() for name in text.split(",")]
+    if text == "none":
+        return text
+    unknown = [name for name in names if name not in TRANSFORMS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown transformation {unknown[0]!r}: choose from {', '.join(TRANSFORMS)} "
+                                         "(comma-separated), or none")
+    return ",".join(names)
+
+
 # What a resumed run may change: the rest would make it another run (and is an error when it differs).
 CHANGEABLE_ON_RESUME = ("steps", "epochs", "lr_g", "lr_d", "beta1", "beta2", "lr_decay", "clip_grad_norm",
-                        "gp_weight", "r1_gamma", "log_every", "sample_every", "checkpoint_every", "no_progress",
+                        "gp_weight", "r1_gamma", "log_every", "sample_every", "checkpoint_every", "eval_every",
+                        "no_progress",
                         "device", "data_dir", "out")
 # Settings resolved from others (see resolve_settings): compared through what they resolve to.
 _RESOLVED = {"spectral_norm": "d_norm"}
@@ -126,6 +162,13 @@ def resolve_settings(args) -> dict:
     if not images and args.conditional:
         raise runs.RunFolderError(f"--conditional needs an image dataset ({', '.join(IMAGE_DATASETS)}), "
                                   f"not {args.dataset}")
+    if not images and settings["augment"] != "none":
+        raise runs.RunFolderError(f"--augment transforms images; {args.dataset} is a toy dataset of points")
+    if settings["eval_every"] is None:
+        settings["eval_every"] = 500 if images else 0
+    elif settings["eval_every"] and not images:
+        raise runs.RunFolderError(f"--eval-every scores images with a digit classifier; {args.dataset} is a toy "
+                                  "dataset (its samples/ hold scatter plots instead)")
     if settings["latent_dim"] is None:
         settings["latent_dim"] = 100 if images else (1 if args.dataset == "gaussian" else 2)
     if settings["n_critic"] is None:
@@ -194,6 +237,7 @@ class Run:
         import minigan
         from . import optim
         from .data import BatchLoader
+        from .gan.augment import DiffAugment
         from .gan.training import GANTrainer
 
         self.settings = settings
@@ -214,7 +258,8 @@ class Run:
             loss=settings["loss"], n_critic=settings["n_critic"], gp_weight=settings["gp_weight"],
             gp_one_sided=settings["gp_one_sided"],
             r1_gamma=settings["r1_gamma"], ema_decay=settings["ema_decay"] or None,
-            conditional=settings["conditional"], clip_grad_norm=settings.get("clip_grad_norm"))
+            conditional=settings["conditional"], clip_grad_norm=settings.get("clip_grad_norm"),
+            augment=None if settings.get("augment", "none") == "none" else DiffAugment(settings["augment"]))
         # The fixed latent batch of the sample grids: its own seed, so it never disturbs training.
         self.fixed_z = self.trainer.sample_latent(100 if self.images else 2000,
                                                   generator=np.random.default_rng([settings["seed"], 1]))
@@ -226,7 +271,30 @@ class Run:
             self.total_steps = settings["steps"] if settings["steps"] is not None else 3000
         self.step, self.records = 0, []
         self.checkpoint_step = None  # the step of the last good checkpoint on disk, once there is one
+        self.evaluator, self.best_fd = None, math.inf  # the evaluator is made when training starts
+        self.warned = set()  # the problems a warning was printed for (each once)
         self.schedulers = self._schedulers(last_step=-1)
+
+    def _live_evaluator(self):
+        """The :class:`~minigan.evaluation.live.LiveEvaluator` of ``--eval-every``, or None when it is off.
+
+        Without the dataset's test split (a --data-dir that holds only the training files) the run
+        trains without live evaluation, and says so: the held-out images are what make its scores honest.
+        """
+        from .data import DataUnavailableError
+        from .evaluation.live import LiveEvaluator
+
+        settings = self.settings
+        if not settings.get("eval_every"):
+            return None
+        try:
+            return LiveEvaluator(settings["dataset"], settings["latent_dim"], n=settings["eval_n"],
+                                 conditional=settings["conditional"], data_dir=settings["data_dir"],
+                                 seed=settings["seed"])
+        except DataUnavailableError as missing:
+            print(f"live evaluation off: it scores against the test split, which is missing ({missing}); "
+                  "--eval-every 0 turns it off without this note", file=sys.stderr)
+            return None
 
     def _schedulers(self, last_step):
         """The --lr-decay schedules of both optimizers, positioned so that the next step is ``last_step + 1``.
@@ -248,8 +316,9 @@ class Run:
     def path(self, *parts):
         return os.path.join(self.out, *parts)
 
-    def save_checkpoint(self):
-        """Write the checkpoint of this step -- after checking that every saved number is finite."""
+    def save_checkpoint(self, name=runs.CHECKPOINT):
+        """Write the checkpoint of this step to ``name`` (checkpoint.npz, or best.npz for the best generator so
+        far) -- after checking that every saved number is finite."""
         from .autograd import get_rng_state
         from .checkpoint import save_checkpoint
 
@@ -258,11 +327,12 @@ class Run:
         if broken:
             raise Diverged(f"{len(broken)} arrays of the model or optimizer state hold NaN or inf "
                            f"({', '.join(broken[:3])}{', ...' if len(broken) > 3 else ''})")
-        save_checkpoint(self.path(runs.CHECKPOINT), {
+        save_checkpoint(self.path(name), {
             "trainer": trainer_state, "rng": get_rng_state(),
             "loader": self.loader.state_dict(), "step": self.step,
         })
-        self.checkpoint_step = self.step
+        if name == runs.CHECKPOINT:
+            self.checkpoint_step = self.step
 
     def restore(self):
         from .autograd import set_rng_state
@@ -282,6 +352,7 @@ class Run:
         # metrics.jsonl may hold lines logged after the checkpoint: keep only what the checkpoint covers.
         self.records = [r for r in runs.read_metrics(self.out) if r["step"] <= self.step]
         runs.write_metrics(self.out, self.records)
+        self.best_fd = min((r["eval_fd"] for r in self.records if "eval_fd" in r), default=math.inf)
 
     def sample_generator(self):
         return self.trainer.ema_generator or self.trainer.generator
@@ -321,6 +392,7 @@ class Run:
         """Train until ``total_steps``; returns the exit code (0 done, 1 diverged, 130 SIGINT, 143 SIGTERM)."""
         from tqdm import tqdm
 
+        self.evaluator = self._live_evaluator()
         stop = []  # the signal that asked the run to stop, once one has
         handlers = {sig: signal.signal(sig, lambda number, _: stop.append(number))
                     for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -337,10 +409,17 @@ class Run:
                 for scheduler in self.schedulers:
                     scheduler.step()
                 self.step += 1
-                if self._log(stats, time.perf_counter() - start):
+                evaluated = self.evaluator is not None and self._due("eval_every")
+                if evaluated:
+                    stats.update(self.evaluate())
+                if self._log(stats, time.perf_counter() - start, force=evaluated):
                     self._check_state()
+                    self._warn(bar)
                 bar.update(1)
-                bar.set_postfix({k: f"{stats[k]:.3f}" for k in ("d_loss", "g_loss") if k in stats})
+                postfix = {k: f"{stats[k]:.3f}" for k in ("d_loss", "g_loss") if k in stats}
+                if self.best_fd < math.inf:
+                    postfix["best FD"] = f"{self.best_fd:.1f}"
+                bar.set_postfix(postfix)
                 if self.step % self.settings["sample_every"] == 0:
                     self.save_samples(f"step_{self.step:06d}.png")
                 if self.step % self.settings["checkpoint_every"] == 0:
@@ -348,6 +427,7 @@ class Run:
             self.save_checkpoint()
         except Diverged as problem:
             bar.close()  # before the message, which would otherwise land inside the bar
+            runs.append_metrics(self.out, {"step": self.step + 1, "diverged": str(problem)})  # for minigan.diagnose
             print(f"stopped at step {self.step + 1}: the run diverged: {problem}. {self._where_to_resume()}",
                   file=sys.stderr)
             return 1
@@ -383,9 +463,35 @@ class Run:
         return (f"The last good checkpoint is {self.path(runs.CHECKPOINT)} (step {self.checkpoint_step}); continue "
                 f"from it with --out {self.out} --resume and {remedy}.")
 
-    def _log(self, stats, seconds) -> bool:
-        """Append the step's statistics to metrics.jsonl on logged steps; True when it did."""
-        if self.step % self.settings["log_every"] and self.step != self.total_steps:
+    def _warn(self, bar):
+        """Print each problem :func:`minigan.gan.diagnosis.diagnose` sees in the records so far, once per run."""
+        from .gan.diagnosis import diagnose
+
+        if len(self.records) % WARN_EVERY and "eval_fd" not in self.records[-1]:
+            return
+        for finding in diagnose(self.records, self.settings["loss"]):
+            if finding.problem not in self.warned:
+                self.warned.add(finding.problem)
+                bar.write(f"warning: {finding}\n  (python -m minigan.diagnose {self.out} reads the run again)",
+                          file=sys.stderr)
+
+    def _due(self, every) -> bool:
+        """Is this step one of the ``every``-th (or the last), for the setting named ``every`` (0 = never)?"""
+        period = self.settings.get(every)
+        return bool(period) and (self.step % period == 0 or self.step == self.total_steps)
+
+    def evaluate(self) -> dict:
+        """Score the sample generator (the EMA copy, if any) now, as ``eval_*`` statistics; when its FD is the
+        lowest so far, keep this step as best.npz (a checkpoint like checkpoint.npz)."""
+        scores = {f"eval_{key}": value for key, value in self.evaluator(self.sample_generator()).items()}
+        if scores["eval_fd"] < self.best_fd:
+            self.best_fd = scores["eval_fd"]
+            self.save_checkpoint(runs.BEST)
+        return scores
+
+    def _log(self, stats, seconds, force=False) -> bool:
+        """Append the step's statistics to metrics.jsonl on logged steps (and when ``force``); True when it did."""
+        if not (force or self._due("log_every")):
             return False
         record = {"step": self.step, "seconds": round(seconds, 3), **stats}
         self.records.append(record)

@@ -72,12 +72,15 @@ def plot_training_curves(records, path, window=25) -> None:
 
     Left: D and G losses; right: D's mean output on real and on generated samples. Curves are
     smoothed with a moving average of ``window`` logged steps (:func:`smooth`; raw values are noisy
-    from batch to batch).
+    from batch to batch). Records of a live evaluation (``eval_fd``, ..., from ``python -m
+    minigan.train``) add two panels, unsmoothed: FD, and precision / recall / coverage.
     """
     steps = np.array([r["step"] for r in records])
-    figure = Figure(figsize=(11, 4))
-    left, right = figure.subplots(1, 2)
-    for axis, keys, title in ((left, ("d_loss", "g_loss"), "losses"), (right, ("d_real", "d_fake"), "D's mean output")):
+    evaluated = [r for r in records if "eval_fd" in r]
+    figure = Figure(figsize=(11, 8) if evaluated else (11, 4))
+    axes = figure.subplots(2, 2).ravel() if evaluated else figure.subplots(1, 2)
+    panels = [(axes[0], ("d_loss", "g_loss"), "losses"), (axes[1], ("d_real", "d_fake"), "D's mean output")]
+    for axis, keys, title in panels:
         for key in keys:
             pairs = [(s, r[key]) for s, r in zip(steps, records) if key in r and np.isfinite(r[key])]
             if not pairs:
@@ -85,9 +88,19 @@ def plot_training_curves(records, path, window=25) -> None:
             x, y = np.array(pairs).T
             means, used = smooth(y, window)
             axis.plot(x[used - 1:], means, label=key)
+    if evaluated:
+        at = [r["step"] for r in evaluated]
+        axes[2].plot(at, [r["eval_fd"] for r in evaluated], "o-", label="FD (held-out digits)")
+        for key in ("precision", "recall", "coverage"):
+            axes[3].plot(at, [r[f"eval_{key}"] for r in evaluated], "o-", label=key)
+        axes[3].set_ylim(0, 1)
+        panels += [(axes[2], (), "live evaluation: FD (lower is better)"),
+                   (axes[3], (), "live evaluation: precision, recall, coverage")]
+    for axis, _, title in panels:
         axis.set_xlabel("step")
         axis.set_title(title)
-        axis.legend()
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend()
         axis.grid(alpha=0.3)
     figure.tight_layout()
     figure.savefig(path, dpi=100)

@@ -15,7 +15,7 @@ from minigan.data import write_idx
 from minigan.gan.training import GANTrainer
 
 TINY_IMAGES = ["--width", "4", "--latent-dim", "8", "--batch-size", "8", "--no-progress",
-               "--sample-every", "2", "--checkpoint-every", "2", "--log-every", "1"]
+               "--sample-every", "2", "--checkpoint-every", "2", "--log-every", "1", "--eval-every", "0"]
 
 
 @pytest.fixture
