@@ -12,7 +12,8 @@ plain words, with the numbers that show it, the usual remedy and the tutorial th
   separates real from fake almost perfectly. With the minimax loss this starves G: the gradient
   of log(1 - D(G(z))) vanishes where D is sure (tutorial 05);
 * **G's gradient vanishes** -- G's gradient norm collapses to a small fraction of what it was
-  earlier in the run: G is no longer told how to improve;
+  earlier in the run *while D still tells real from fake* (near the end of a good run it shrinks
+  too, because D can no longer tell): G is no longer told how to improve;
 * **mode collapse** -- in the live evaluation, G's samples fall into few classes (fewer than
   ``MIN_CLASSES`` holding 2% of the samples each, or a class histogram far from the data's) or
   their coverage of held-out real digits falls well below its best (tutorial 06);
@@ -39,6 +40,8 @@ CHANCE_D_LOSS = {"ns": 2 * math.log(2), "minimax": 2 * math.log(2), "ragan": 2 *
                  "lsgan": 0.25, "hinge": 2.0, "rals": 2.0}
 D_WINS_BELOW = 0.1  # median D loss under this fraction of chance: D tells real from fake almost perfectly
 G_GRADIENT_FALLS_TO = 0.05  # G's recent gradient norm under this fraction of its earlier peak: it vanished
+PEAK_WINDOW = 5  # records whose median is one value of the earlier gradient norm (the peak is their largest)
+D_SURE_BELOW = 0.5  # ... provided D's loss is under this fraction of chance (D still tells real from fake)
 MIN_CLASSES = 7  # of 10: fewer classes holding >= 2% of the samples is mode collapse
 MAX_CLASS_KL = 0.5  # KL(h_fake || h_real) of the class histograms beyond this: the classes are badly skewed
 COVERAGE_FALLS_TO = 0.5  # coverage under this fraction of its best so far: G has stopped covering the data
@@ -120,22 +123,25 @@ def _sigmoid(x):
 
 
 def _vanishing_g_gradient(records, loss):
-    recent = _recent(records)
-    if recent is None:
+    chance, recent = CHANCE_D_LOSS.get(loss), _recent(records)
+    if chance is None or recent is None:
         return None
     _, earlier = _values(records[:len(records) - len(recent)], "g_grad_norm")
     steps, now = _values(recent, "g_grad_norm")
-    if len(earlier) < MIN_RECORDS // 2 or not len(now):
+    _, d_loss = _values(recent, "d_loss")
+    # Near the end of a good run G's gradient shrinks too -- because D can no longer tell. It has *vanished*
+    # only while D still tells real from fake well.
+    if len(earlier) < PEAK_WINDOW or not len(now) or not len(d_loss) or numpy.median(d_loss) > D_SURE_BELOW * chance:
         return None
-    window = max(1, min(len(earlier), len(now)))
-    peak = max(numpy.median(earlier[i:i + window]) for i in range(0, len(earlier) - window + 1))
+    peak = max(numpy.median(earlier[i:i + PEAK_WINDOW]) for i in range(len(earlier) - PEAK_WINDOW + 1))
     if numpy.median(now) >= G_GRADIENT_FALLS_TO * peak:
         return None
     return Finding("vanishing-g-gradient", int(steps[-1]),
                    f"G's gradient norm has a median of {numpy.median(now):.3g} over steps {steps[0]}-{steps[-1]}, "
-                   f"{numpy.median(now) / peak:.1%} of its earlier peak ({peak:.3g}): G barely learns any more",
-                   "use the non-saturating loss (--loss ns) if this is minimax; otherwise D is likely winning: "
-                   "slow it down or regularise it (--lr-d, --r1-gamma, --augment)",
+                   f"{numpy.median(now) / peak:.1%} of its earlier peak ({peak:.3g}), while D's loss is "
+                   f"{numpy.median(d_loss):.3g} (chance: {chance:.3g}): D is sure, and G barely learns from it",
+                   "use the non-saturating loss (--loss ns) if this is minimax; otherwise slow D down or regularise "
+                   "it (--lr-d, --r1-gamma, --augment)",
                    "tutorial 05 (saturating vs non-saturating gradients)")
 
 
