@@ -5,7 +5,8 @@
 
 One file per job: ``idx.py`` reads the IDX file format, ``download.py`` downloads a file safely,
 ``offline_digits.py`` reads the MNIST digits shipped for offline use, ``sources.py`` decides where to look,
-``loader.py`` makes batches of Tensors, ``toy.py`` has the 1-D and 2-D test distributions.
+``loader.py`` makes batches of Tensors, ``toy.py`` has the 1-D and 2-D test distributions, ``translation.py`` makes
+image-to-image domains from digits (grey-scale erosion and dilation: thin and thick strokes, unpaired).
 """
 from .download import DownloadError  # noqa: F401
 from .idx import IDXError, read_idx, read_images_and_labels, write_idx  # noqa: F401
@@ -16,3 +17,4 @@ from .toy import (  # noqa: F401
     ModeCoverage, count_covered_modes, gaussian_mixture_1d, grid, grid_centres, mixture, ring, ring_centres, spiral,
     two_moons,
 )
+from .translation import StrokeDomains, dilate, erode, stroke_domains  # noqa: F401
