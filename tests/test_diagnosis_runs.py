@@ -46,3 +46,42 @@ def test_a_healthy_run_raises_no_alarm(tmp_path, seed, capsys):
     assert "warning" not in capsys.readouterr().err
     assert diagnose_cli.main([str(out)]) == 0
     assert "no problem found" in capsys.readouterr().out
+
+
+def _train_by_hand(generator, discriminator, steps=400, eval_every=200):
+    """The records python -m minigan.train would log (every 10 steps, live evaluation every ``eval_every``) for a
+    pair the command line cannot build, trained on the offline digits with the DCGAN recipe."""
+    from minigan import optim
+    from minigan.data import BatchLoader, load_mnist
+    from minigan.evaluation.live import LiveEvaluator
+    from minigan.gan import GANTrainer
+
+    trainer = GANTrainer(generator, discriminator, optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+                         optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999)), ema_decay=0.999)
+    images, _, _ = load_mnist("train", progress=False)
+    batches = BatchLoader(images, None, batch_size=64, seed=0).forever()
+    evaluator = LiveEvaluator("mnist", generator.latent_dim, n=100)
+    records = []
+    for step in range(1, steps + 1):
+        stats = trainer.step(next(batches))
+        if step % 10 == 0:
+            records.append({"step": step, **stats})
+        if step % eval_every == 0:
+            records[-1].update({f"eval_{k}": v for k, v in evaluator(trainer.ema_generator).items()})
+    return records
+
+
+def test_a_generator_without_batch_norm_and_a_tiny_generator_are_caught(short_runs_judged):
+    import minigan
+    from minigan import nn
+    from minigan.gan import DCGANDiscriminator, DCGANGenerator
+
+    minigan.manual_seed(0)
+    no_batch_norm = DCGANGenerator(latent_dim=100, width=8)
+    no_batch_norm.bn0, no_batch_norm.bn1 = nn.Identity(), nn.Identity()
+    assert {f.problem for f in diagnosis.diagnose(_train_by_hand(no_batch_norm, DCGANDiscriminator(width=8)))} & \
+        {"d-wins", "mode-collapse"}
+    minigan.manual_seed(0)
+    tiny = DCGANGenerator(latent_dim=100, width=1)
+    assert {f.problem for f in diagnosis.diagnose(_train_by_hand(tiny, DCGANDiscriminator(width=8)))} & \
+        {"d-wins", "mode-collapse"}
