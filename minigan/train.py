@@ -128,9 +128,9 @@ def augment_policy(text: str) -> str:
     """The ``--augment`` argument: "none" or comma-separated names of :data:`minigan.gan.augment.TRANSFORMS`."""
     from .gan.augment import TRANSFORMS
 
-    names = [name.strip() for name in text.split(",")]
     if text == "none":
         return text
+    names = [name.strip() for name in text.split(",")]
     unknown = [name for name in names if name not in TRANSFORMS]
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown transformation {unknown[0]!r}: choose from {', '.join(TRANSFORMS)} "
