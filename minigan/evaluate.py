@@ -59,10 +59,7 @@ def run_folder(path, best=False) -> tuple:
             raise RunFolderError(f"{path}: give a run folder or the {runs.CHECKPOINT} or {runs.BEST} inside one")
         path, checkpoint = os.path.dirname(path) or ".", os.path.basename(path)
     runs.read_config(path)  # a clear error if it is not a run folder
-    if not os.path.isfile(os.path.join(path, checkpoint)):
-        why = "was live evaluation on (--eval-every)?" if checkpoint == runs.BEST else "did the run save one?"
-        raise RunFolderError(f"{path} has no {checkpoint} ({why})")
-    return path, checkpoint
+    return path, checkpoint  # runs.load_generator says so if the checkpoint is missing
 
 
 def check_writable(path) -> None:
@@ -147,9 +144,9 @@ def _evaluate(args) -> int:
     from .evaluation.classifier import WEIGHTS
 
     folder, checkpoint = run_folder(args.run, best=args.best)
+    generator, settings = runs.load_generator(folder, ema=not args.no_ema, checkpoint=checkpoint)
     path = os.path.join(folder, "eval_best.json" if checkpoint == runs.BEST else "eval.json")
     check_writable(path)
-    generator, settings = runs.load_generator(folder, ema=not args.no_ema, checkpoint=checkpoint)
     dataset = settings["dataset"]
     if dataset not in WEIGHTS:
         raise RunFolderError(f"no classifier for the {dataset} run in {folder}: evaluation covers "
