@@ -34,6 +34,7 @@ from .geometry import conv_output_hw
 __all__ = [
     "im2col", "col2im", "channel_sum", "add_channel_bias",
     "batch_norm_stats", "batch_norm_forward", "batch_norm_backward", "leaky_relu", "leaky_relu_backward",
+    "adam_update",
 ]
 
 
@@ -125,6 +126,27 @@ def leaky_relu_backward(dy, x, slope):
     flat_dy, flat_x = (_float_array("leaky_relu_backward", name, a.reshape(-1), ndim=1)
                        for name, a in (("dy", dy), ("x", x)))
     return _family(flat_x).leaky_relu_backward(flat_dy, flat_x, slope).reshape(x.shape)
+
+
+def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, step_size, root_correction2, eps):
+    """One Adam step, in place and in one pass (see ``kernels/cpu/optim.py`` for the formulas).
+
+    ``param``, ``exp_avg``, ``exp_avg_sq`` and ``max_exp_avg_sq`` are updated in place, so they must be
+    contiguous arrays of one shape and dtype; ``grad`` must have that shape and dtype too.
+    ``max_exp_avg_sq`` is None for Adam without amsgrad.
+    """
+    buffers = (("param", param), ("grad", grad), ("exp_avg", exp_avg), ("exp_avg_sq", exp_avg_sq),
+               ("max_exp_avg_sq", param[:0] if max_exp_avg_sq is None else max_exp_avg_sq))
+    for name, array in buffers:
+        if name == "max_exp_avg_sq" and max_exp_avg_sq is None:
+            continue  # passed on as an empty array: no amsgrad
+        if array.shape != param.shape or array.dtype != param.dtype:
+            raise ValueError(f"adam_update: {name} is {tuple(array.shape)} {array.dtype}, but param is "
+                             f"{tuple(param.shape)} {param.dtype}")
+        if name != "grad" and not array.flags.c_contiguous:
+            raise ValueError(f"adam_update: {name} must be C-contiguous: it is updated in place")
+    flat = [_float_array("adam_update", name, array.reshape(-1), ndim=1) for name, array in buffers]
+    _family(param).adam_update(*flat, beta1, beta2, step_size, root_correction2, eps)
 
 
 def _family(array):

@@ -19,6 +19,7 @@ the CUDA kernels under Numba's simulator, on the few small shapes in ``SMALL_CON
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -251,3 +252,32 @@ def check_leaky_relu(shape, dtype, slope=0.2, seed=0):
                                 (kernels.leaky_relu_backward(dy, x, slope), np.where(x > 0, dy, dy * s), "backward")):
         assert got.shape == x.shape and got.dtype == x.dtype, what
         np.testing.assert_array_equal(got.view(bits), expected.view(bits), err_msg=f"leaky_relu {what} {shape}")
+
+
+def adam_update_reference(p, g, m, v, v_max, beta1, beta2, step_size, root_correction2, eps):
+    """Adam's update as NumPy expressions (what ``optim.Adam`` computed before its kernel), as new arrays.
+    ``v_max`` is None without amsgrad."""
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    v_max = None if v_max is None else np.maximum(v_max, v)
+    p = p - step_size * (m / (np.sqrt(v if v_max is None else v_max) / root_correction2 + eps))
+    return p, m, v, v_max
+
+
+def check_adam_update(size, dtype, amsgrad, steps=5, seed=0):
+    """``kernels.adam_update`` equals the NumPy expressions *bit for bit*, step after step, in place."""
+    rng = np.random.default_rng(seed)
+    p = rng.standard_normal(size).astype(dtype)
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    v_max = np.zeros_like(p) if amsgrad else None
+    expected = (p.copy(), m.copy(), v.copy(), None if v_max is None else v_max.copy())
+    beta1, beta2, lr, eps = 0.5, 0.999, 2e-4, 1e-8
+    bits = np.uint32 if dtype == np.float32 else np.uint64
+    for t in range(1, steps + 1):
+        g = (rng.standard_normal(size) * 10.0 ** rng.integers(-6, 2)).astype(dtype)
+        step_size, root_correction2 = lr / (1 - beta1 ** t), math.sqrt(1 - beta2 ** t)
+        expected = adam_update_reference(expected[0], g, *expected[1:], beta1, beta2, step_size, root_correction2, eps)
+        kernels.adam_update(p, g, m, v, v_max, beta1, beta2, step_size, root_correction2, eps)
+        for got, want, name in zip((p, m, v, v_max), expected, ("param", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")):
+            if want is not None:
+                np.testing.assert_array_equal(got.view(bits), want.view(bits), err_msg=f"{name} at step {t}")

@@ -16,6 +16,7 @@ from reference import (
     batch_norm_forward_reference,
     batch_statistics,
     channel_shapes,
+    check_adam_update,
     check_adjoint,
     check_channel_kernels,
     check_col2im,
@@ -159,3 +160,19 @@ ERRORS = [
 def test_bad_arguments_raise_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("size", [1, 7, 1000, (100, 6272)])
+def test_adam_update_matches_numpy_bit_for_bit(size, dtype, amsgrad):
+    check_adam_update(size, dtype, amsgrad)
+
+
+def test_adam_update_refuses_buffers_it_cannot_update_in_place():
+    p = np.zeros((3, 4), np.float32)
+    with pytest.raises(ValueError, match=r"adam_update: exp_avg must be C-contiguous"):
+        kernels.adam_update(p, p, np.zeros((4, 3), np.float32).T, p.copy(), p.copy(), 0.5, 0.9, 1e-3, 1.0, 1e-8)
+    with pytest.raises(ValueError, match=r"adam_update: grad is \(3, 4\) float64, but param is \(3, 4\) float32"):
+        kernels.adam_update(p, p.astype(np.float64), p.copy(), p.copy(), p.copy(), 0.5, 0.9, 1e-3, 1.0, 1e-8)
+

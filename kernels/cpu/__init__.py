@@ -2,3 +2,4 @@
 from .activation import leaky_relu, leaky_relu_backward
 from .batch_norm import add_channel_bias, batch_norm_backward, batch_norm_forward, batch_norm_stats, channel_sum
 from .conv import col2im, im2col
+from .optim import adam_update

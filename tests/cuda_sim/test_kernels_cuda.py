@@ -12,6 +12,7 @@ from minigan import backend
 from reference import (
     SMALL_CHANNEL_SHAPES,
     SMALL_CONV_CASES,
+    check_adam_update,
     check_adjoint,
     check_channel_kernels,
     check_col2im,
@@ -56,3 +57,10 @@ def test_batch_norm_stats_far_from_zero():
 def test_leaky_relu_kernels_match_numpy_bit_for_bit(shape):
     check_leaky_relu(shape, np.float32)
     check_leaky_relu(shape, np.float64, slope=0.01)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_update_matches_numpy_bit_for_bit(amsgrad):
+    check_adam_update(300, np.float32, amsgrad, steps=3)
+    check_adam_update(7, np.float64, amsgrad, steps=3)
+
