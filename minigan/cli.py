@@ -26,6 +26,17 @@ class OneLineErrorParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` with each option's default, as ``ArgumentDefaultsHelpFormatter``, except where the help
+    text already says its default in words ("default: 500 for images"), or there is none to say: None,
+    or a flag (``store_true``: off unless given)."""
+
+    def _get_help_string(self, action):
+        if "default" in (action.help or "") or action.default is None or action.nargs == 0:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _number(kind, accept, requirement):
     """An argparse ``type`` that parses ``kind`` and accepts only finite values for which ``accept`` holds."""
     def parse(text):

@@ -37,7 +37,7 @@ import sys
 import numpy
 
 from . import runs
-from .cli import OneLineErrorParser, positive_int, run_cli
+from .cli import DefaultsHelpFormatter, OneLineErrorParser, positive_int, run_cli
 from .evaluation.scores import score
 from .runs import RunFolderError
 
@@ -109,7 +109,7 @@ def format_table(rows: dict) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineErrorParser(
         prog="python -m minigan.evaluate", description="Score a trained generator against held-out real data.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter, allow_abbrev=False)
+        formatter_class=DefaultsHelpFormatter, allow_abbrev=False)
     parser.add_argument("run", help="a folder written by python -m minigan.train, or its checkpoint.npz")
     parser.add_argument("--n", type=positive_int, default=DEFAULT_N,
                         help="images per row (at most the test split's size)")

@@ -22,13 +22,13 @@ import sys
 
 import numpy as np
 
-from .cli import OneLineErrorParser, positive_int, run_cli
+from .cli import DefaultsHelpFormatter, OneLineErrorParser, positive_int, run_cli
 from .runs import BEST, CHECKPOINT, IMAGE_DATASETS, RunFolderError, load_generator
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineErrorParser(prog="python -m minigan.sample", description="Sample pictures from a trained run.",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter, allow_abbrev=False)
+                                formatter_class=DefaultsHelpFormatter, allow_abbrev=False)
     parser.add_argument("run_dir", help="a folder written by python -m minigan.train")
     parser.add_argument("--n", type=positive_int, default=100, help="samples in grid.png")
     parser.add_argument("--rows", type=positive_int, default=8, help="rows of interpolation.png")

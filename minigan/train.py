@@ -52,7 +52,8 @@ import numpy as np
 
 from . import runs
 from .cli import (
-    OneLineErrorParser, fraction_below_one, non_negative_float, non_negative_int, positive_float, positive_int, run_cli,
+    DefaultsHelpFormatter, OneLineErrorParser, fraction_below_one, non_negative_float, non_negative_int, positive_float,
+    positive_int, run_cli,
 )
 from .runs import IMAGE_DATASETS
 
@@ -68,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = OneLineErrorParser(
         prog="python -m minigan.train", description="Train a GAN with minigan.", allow_abbrev=False,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument("dataset", choices=DATASETS, help="what to learn")
     model = parser.add_argument_group("model and loss")
     model.add_argument("--loss", choices=LOSS_NAMES, default="ns",
@@ -96,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     optimizer.add_argument("--steps", type=positive_int, default=None, help="training steps (default: 3000)")
     optimizer.add_argument("--epochs", type=positive_float, default=None,
                            help="train this many passes over the data instead of --steps")
-    optimizer.add_argument("--batch-size", type=positive_int, default=64)
+    optimizer.add_argument("--batch-size", type=positive_int, default=64, help="images per step (real and fake each)")
     optimizer.add_argument("--lr-g", type=non_negative_float, default=2e-4, help="G's Adam learning rate")
     optimizer.add_argument("--lr-d", type=non_negative_float, default=2e-4, help="D's Adam learning rate")
     optimizer.add_argument("--beta1", type=fraction_below_one, default=0.5,

@@ -157,6 +157,11 @@ def test_help_lists_the_options():
     for option in ("--loss", "--spectral-norm", "--conditional", "--steps", "--epochs", "--batch-size", "--lr-g",
                    "--beta1", "--n-critic", "--gp-one-sided", "--latent-dim", "--seed", "--device", "--out", "--resume"):
         assert option in result.stdout
+    # Each default said once, and only where there is one: no "(default: 3000) (default: None)".
+    text = " ".join(result.stdout.split())
+    assert "(default: None)" not in text and "(default: False)" not in text
+    assert "training steps (default: 3000) --epochs" in text
+    assert "images per step (real and fake each) (default: 64)" in text
 
 
 def test_sample_cli_draws_grids_interpolations_and_class_rows(tmp_path, mnist_dir, capsys):

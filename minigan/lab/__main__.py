@@ -14,7 +14,7 @@ import os
 import sys
 import webbrowser
 
-from ..cli import OneLineErrorParser
+from ..cli import DefaultsHelpFormatter, OneLineErrorParser
 from .api import LabAPI
 from .server import LabServer
 
@@ -22,7 +22,7 @@ from .server import LabServer
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineErrorParser(
         prog="python -m minigan.lab", description="Watch and steer a 2-D GAN as it trains, in the browser.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument("--port", type=int, default=8765, help="port to listen on (0 = any free one)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on; another than 127.0.0.1 lets other machines in")
