@@ -34,7 +34,7 @@ from .geometry import conv_output_hw
 __all__ = [
     "im2col", "col2im", "channel_sum", "add_channel_bias",
     "batch_norm_stats", "batch_norm_forward", "batch_norm_backward", "leaky_relu", "leaky_relu_backward",
-    "adam_update",
+    "relu_backward", "adam_update",
 ]
 
 
@@ -126,6 +126,14 @@ def leaky_relu_backward(dy, x, slope):
     flat_dy, flat_x = (_float_array("leaky_relu_backward", name, a.reshape(-1), ndim=1)
                        for name, a in (("dy", dy), ("x", x)))
     return _family(flat_x).leaky_relu_backward(flat_dy, flat_x, slope).reshape(x.shape)
+
+
+def relu_backward(dy, x):
+    """ReLU's input gradient ``dy if x > 0 else 0``, in one pass; dy and x of one shape and dtype."""
+    if dy.shape != x.shape or dy.dtype != x.dtype:
+        raise ValueError(f"relu_backward: dy {tuple(dy.shape)} {dy.dtype} must match x {tuple(x.shape)} {x.dtype}")
+    flat_dy, flat_x = (_float_array("relu_backward", name, a.reshape(-1), ndim=1) for name, a in (("dy", dy), ("x", x)))
+    return _family(flat_x).relu_backward(flat_dy, flat_x).reshape(x.shape)
 
 
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, step_size, root_correction2, eps):

@@ -254,6 +254,19 @@ def check_leaky_relu(shape, dtype, slope=0.2, seed=0):
         np.testing.assert_array_equal(got.view(bits), expected.view(bits), err_msg=f"leaky_relu {what} {shape}")
 
 
+def check_relu_backward(shape, dtype, seed=0):
+    """ReLU's backward kernel equals ``numpy.where(x > 0, dy, 0.0)`` *bit for bit*, special values included."""
+    rng = np.random.default_rng(seed)
+    x, dy = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+    special = np.array([np.nan, -0.0, 0.0, np.inf, -np.inf, 1e-45, -1e-45], dtype=dtype)
+    x.reshape(-1)[:min(x.size, special.size)] = special[:x.size]
+    dy.reshape(-1)[-min(dy.size, special.size):] = -special[:dy.size]  # -0.0 and NaN gradients too
+    got, expected = kernels.relu_backward(dy, x), np.where(x > 0, dy, dtype(0))
+    assert got.shape == x.shape and got.dtype == x.dtype
+    bits = np.uint32 if dtype == np.float32 else np.uint64
+    np.testing.assert_array_equal(got.view(bits), expected.view(bits), err_msg=f"relu_backward {shape}")
+
+
 def adam_update_reference(p, g, m, v, v_max, beta1, beta2, step_size, root_correction2, eps):
     """Adam's update as NumPy expressions (what ``optim.Adam`` computed before its kernel), as new arrays.
     ``v_max`` is None without amsgrad."""

@@ -22,6 +22,7 @@ from reference import (
     check_col2im,
     check_im2col,
     check_leaky_relu,
+    check_relu_backward,
     check_stats_far_from_zero,
     conv_cases,
     im2col_reference,
@@ -92,6 +93,12 @@ def test_channel_kernels_match_reference(shape, dtype, seed):
        slope=st.floats(0, 1), seed=SEEDS)
 def test_leaky_relu_kernels_match_numpy_bit_for_bit(shape, dtype, slope, seed):
     check_leaky_relu(shape, dtype, slope, seed)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(1,), (7,), (3, 5), (64, 64, 14, 14)])
+def test_relu_backward_kernel_matches_numpy_bit_for_bit(shape, dtype):
+    check_relu_backward(shape, dtype)
 
 
 def test_leaky_relu_kernels_at_dcgan_size_and_on_views():

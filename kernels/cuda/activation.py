@@ -1,4 +1,4 @@
-"""Leaky ReLU on the GPU, forward and backward: the formulas of ``kernels/cpu/activation.py``, one
+"""Leaky ReLU on the GPU, forward and backward, and ReLU's backward: the formulas of ``kernels/cpu/activation.py``, one
 thread per element (``launch.blocks_for``). Arrays arrive flat and contiguous."""
 from __future__ import annotations
 
@@ -35,3 +35,17 @@ def _leaky_relu_backward(dy, x, slope, dx):
     if i < x.size:
         g = dy[i]
         dx[i] = g if x[i] > 0 else g * slope
+
+
+def relu_backward(dy, x):
+    dx = backend.array_module(dy).zeros_like(dy)
+    launch(_relu_backward, blocks_for(x.size), dy, x, dx)
+    return dx
+
+
+@cuda.jit
+def _relu_backward(dy, x, dx):
+    i = cuda.grid(1)
+    if i < x.size and x[i] > 0:
+        dx[i] = dy[i]
+

@@ -28,11 +28,17 @@ from .tensor import Tensor, as_tensor
 
 
 class ReLU(Function):
+    """max(x, 0). The first backward is a one-pass kernel (``kernels/cpu/activation.py``); a recorded
+    backward (``create_graph=True``) is the same formula in differentiable Tensor operations."""
+
     def forward(self, x):
         return array_module(x).maximum(x, 0)
 
     def backward(self, grad):
-        return where(self.inputs[0].data > 0, grad, 0.0)
+        x = self.inputs[0]
+        if is_grad_enabled():
+            return where(x.data > 0, grad, 0.0)
+        return Tensor._from_data(kernels.relu_backward(grad.data, x.data))
 
 
 class LeakyReLU(Function):

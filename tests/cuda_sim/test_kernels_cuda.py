@@ -18,6 +18,7 @@ from reference import (
     check_col2im,
     check_im2col,
     check_leaky_relu,
+    check_relu_backward,
     check_stats_far_from_zero,
 )
 
@@ -63,4 +64,9 @@ def test_leaky_relu_kernels_match_numpy_bit_for_bit(shape):
 def test_adam_update_matches_numpy_bit_for_bit(amsgrad):
     check_adam_update(300, np.float32, amsgrad, steps=3)
     check_adam_update(7, np.float64, amsgrad, steps=3)
+
+
+def test_relu_backward_kernel_matches_numpy_bit_for_bit():
+    check_relu_backward((5, 9), np.float32)
+    check_relu_backward((13,), np.float64)
 
