@@ -26,3 +26,14 @@ def test_profile_step_phases_add_up_to_the_step():
     whole = float(lines[0].rsplit(":", 1)[1].split()[0])
     parts = [float(line.split("ms")[0].split()[-1]) for line in lines[1:]]
     assert len(parts) == 7 and abs(sum(parts) - whole) < 0.5  # G fwd, D fwds, 2 backwards, 2 Adams, rest
+
+
+def test_bench_memory_reports_every_row_and_the_start_up_costs():
+    result = subprocess.run([sys.executable, os.path.join(BENCHMARKS, "bench_memory.py"), "--steps", "1",
+                             "--threads", "1"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    peaks = {line.split("  ")[1].strip(): float(line.split()[-2]) for line in result.stdout.splitlines()
+             if line.endswith(" MB")}
+    assert {"minigan train", "minigan loop", "minigan loop, malloc untouched"} <= set(peaks)
+    assert all(50 < mb < 5000 for mb in peaks.values())
+    assert "import minigan: " in result.stdout and "first GANTrainer.step of a fresh process" in result.stdout
