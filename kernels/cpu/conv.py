@@ -35,8 +35,11 @@ kernels are compiled without ``parallel=True``, which makes ``prange`` a plain `
 machine two threads save 30-50%. But in a training step each im2col sits between OpenBLAS GEMMs
 whose threads keep spinning on both cores afterwards; Numba's OpenMP workers then wait for a
 scheduler slice, and a 2 ms im2col took a median 5-12 ms (the ``workqueue`` layer does not spin but
-adds 0.05-0.15 ms per call and still competes with the GEMM threads).
-``python benchmarks/bench_kernels.py --threads`` measures both. Every kernel is compiled on first
+adds 0.05-0.15 ms per call and still competes with the GEMM threads). Measured again on the whole
+step (batch 64, 2 threads, after ``minigan/allocator.py``): 90.7 ms serial, 144 ms with
+``parallel=True`` and OpenMP, 91.9 ms with the workqueue layer, 107.7 ms with OpenMP when OpenBLAS's
+workers sleep at once (``OPENBLAS_THREAD_TIMEOUT=4``, which alone slows the step to 97 ms).
+``python benchmarks/bench_kernels.py --threads`` measures the kernels alone. Every kernel is compiled on first
 use and cached on disk (``cache=True``).
 """
 from __future__ import annotations
