@@ -6,11 +6,13 @@
     python -m minigan.train ring --loss hinge --spectral-norm
     python -m minigan.train mnist --out runs/mnist --resume   # continue an interrupted run
     python -m minigan.train mnist --augment translation,cutout  # DiffAugment: D sees augmented real and fake
+    python -m minigan.train mnist --augment translation,cutout --ada  # ... as strongly as D's overfitting asks
 
 The output folder (``--out``, default ``runs/DATASET-LOSS``) receives
 
     config.json     every setting of the run (and where the data came from)
-    metrics.jsonl   one JSON line per logged step: losses, D outputs, penalties, gradient norms; and
+    metrics.jsonl   one JSON line per logged step: losses, D outputs, penalties, gradient norms (and
+                    augment_p with --ada); and
                     every --eval-every steps the live evaluation (images): eval_fd, eval_kid,
                     eval_classes, eval_class_histogram, eval_precision, eval_recall, eval_coverage
     samples/        step_NNNNNN.png: the same fixed latent vectors, every --sample-every steps
@@ -61,6 +63,7 @@ DATASETS = ("mnist", "fashion-mnist", "ring", "grid", "spiral", "gaussian")
 TOY_SAMPLES = 50_000  # points drawn once from a toy distribution to make its "dataset"
 LR_DECAYS = ("none", "linear", "cosine")
 WARN_EVERY = 10  # logged steps between two looks for problems (and on every live evaluation)
+ADA_LOSSES = ("ns", "minimax", "hinge")  # a logit's decision boundary at 0: what ADA's sign(D(x)) assumes
 DIVERGED_ABOVE = 1e8  # a loss or gradient norm beyond this has exploded: no GAN here trains at such values
 
 
@@ -91,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--augment", type=augment_policy, default="none",
                        help="DiffAugment on every image D sees, real and fake: transformations from "
                             "translation,cutout,brightness,contrast, comma-separated (none = off; images only)")
+    model.add_argument("--ada", action="store_true",
+                       help="adapt the probability of each --augment transformation to how sure D is of the real "
+                            "images (ADA): from 0, up while D calls more than 80%% of them real (E[sign D(x)] > 0.6)")
     model.add_argument("--ema-decay", type=non_negative_float, default=0.999,
                        help="EMA of G's weights for samples (0 = off)")
     optimizer = parser.add_argument_group("optimization")
@@ -165,6 +171,12 @@ def resolve_settings(args) -> dict:
                                   f"not {args.dataset}")
     if not images and settings["augment"] != "none":
         raise runs.RunFolderError(f"--augment transforms images; {args.dataset} is a toy dataset of points")
+    if settings.get("ada") and settings["augment"] == "none":
+        raise runs.RunFolderError("--ada adapts the strength of an augmentation: give it one, e.g. "
+                                  "--augment translation,cutout --ada")
+    if settings.get("ada") and args.loss not in ADA_LOSSES:
+        raise runs.RunFolderError(f"--ada reads the sign of D's logits, which means real or fake only for the "
+                                  f"{', '.join(ADA_LOSSES)} losses, not {args.loss}")
     if settings["eval_every"] is None:
         settings["eval_every"] = 500 if images else 0
     elif settings["eval_every"] and not images:
@@ -238,7 +250,6 @@ class Run:
         import minigan
         from . import optim
         from .data import BatchLoader
-        from .gan.augment import DiffAugment
         from .gan.training import GANTrainer
 
         self.settings = settings
@@ -260,7 +271,7 @@ class Run:
             gp_one_sided=settings["gp_one_sided"],
             r1_gamma=settings["r1_gamma"], ema_decay=settings["ema_decay"] or None,
             conditional=settings["conditional"], clip_grad_norm=settings.get("clip_grad_norm"),
-            augment=None if settings.get("augment", "none") == "none" else DiffAugment(settings["augment"]))
+            augment=self._augmentation())
         # The fixed latent batch of the sample grids: its own seed, so it never disturbs training.
         self.fixed_z = self.trainer.sample_latent(100 if self.images else 2000,
                                                   generator=np.random.default_rng([settings["seed"], 1]))
@@ -275,6 +286,15 @@ class Run:
         self.evaluator, self.best_fd = None, math.inf  # the evaluator is made when training starts
         self.warned = set()  # the problems a warning was printed for (each once)
         self.schedulers = self._schedulers(last_step=-1)
+
+    def _augmentation(self):
+        """The --augment transformation T (DiffAugment; AdaptiveAugment with --ada), or None."""
+        from .gan.augment import AdaptiveAugment, DiffAugment
+
+        policy = self.settings.get("augment", "none")
+        if policy == "none":
+            return None
+        return AdaptiveAugment(policy) if self.settings.get("ada") else DiffAugment(policy)
 
     def _live_evaluator(self):
         """The :class:`~minigan.evaluation.live.LiveEvaluator` of ``--eval-every``, or None when it is off.

@@ -1,11 +1,11 @@
-"""DiffAugment (minigan.gan.augment): each transformation against a NumPy reference, its gradients (first and
+"""DiffAugment and ADA (minigan.gan.augment): each transformation against a NumPy reference, its gradients (first and
 second order, so R1 and WGAN-GP pass through it), its randomness, and GANTrainer applying it to every image D sees."""
 import numpy as np
 import pytest
 
 import minigan as mg
 from minigan import optim
-from minigan.gan.augment import DiffAugment, Translate, brightness, contrast, cutout, cutout_masks, translate
+from minigan.gan.augment import AdaptiveAugment, DiffAugment, Translate, brightness, contrast, cutout, cutout_masks, translate
 from minigan.gan.models import DCGANDiscriminator, DCGANGenerator
 from minigan.gan.training import GANTrainer
 from minigan.gradcheck import gradcheck, gradgradcheck
@@ -161,3 +161,55 @@ def test_an_augmented_step_differs_from_a_plain_one_and_g_still_gets_a_gradient_
     assert plain.step(real)["d_loss"] != augmented.step(real)["d_loss"]
     grads = [p.grad for p in augmented.generator.parameters()]
     assert all(g is not None and np.abs(g.numpy()).sum() > 0 for g in grads)
+
+
+# ---------------------------------------------------------------- ADA: the adaptive probability
+def test_adaptive_probability_starts_at_zero_and_moves_by_the_ramp_after_every_interval():
+    ada = AdaptiveAugment("translation", target=0.6, interval=2, ramp_images=100)
+    sure = np.full((10, 1), 3.0)  # D calls every real image real: r = 1 > target
+    assert ada.probability == 0.0
+    ada.observe(sure)
+    assert ada.probability == 0.0  # the first step of the interval only counts
+    ada.observe(sure)
+    assert ada.probability == pytest.approx(20 / 100)  # interval * batch / ramp
+    for _ in range(20):
+        ada.observe(sure)
+    assert ada.probability == 1.0  # kept in [0, 1]
+    unsure = np.array([[1.0], [-1.0]] * 5)  # r = 0 < target: p goes down again
+    ada.observe(unsure), ada.observe(unsure)
+    assert ada.probability == pytest.approx(0.8)
+
+
+def test_adaptive_probability_reads_the_share_of_real_images_called_real():
+    ada = AdaptiveAugment("translation", target=0.6, interval=1, ramp_images=10)
+    ada.observe(np.array([1.0] * 7 + [-1.0] * 3))  # r = 0.4 < 0.6: stays at 0
+    assert ada.probability == 0.0
+    ada.observe(np.array([1.0] * 9 + [-1.0] * 1))  # r = 0.8 > 0.6
+    assert ada.probability == 1.0
+
+
+def test_the_trainer_feeds_ada_the_real_logits_reports_p_and_checkpoints_it():
+    real = mg.tensor(_images(8, 28, dtype=np.float32))
+    trainer = _dcgan_trainer(AdaptiveAugment("translation,cutout", interval=1, ramp_images=80))
+    first = trainer.step(real)
+    assert first["augment_p"] == 0.0  # the strength this step used
+    probabilities = [trainer.step(real)["augment_p"] for _ in range(60)]
+    assert max(probabilities) > 0  # a D shown the same 8 images is soon sure of them
+    state = trainer.state_dict()
+    resumed = _dcgan_trainer(AdaptiveAugment("translation,cutout", interval=1, ramp_images=80))
+    resumed.load_state_dict(state)
+    assert resumed.augment.state_dict() == trainer.augment.state_dict()
+    with pytest.raises(KeyError, match="adapts its augmentation"):
+        resumed.load_state_dict({k: v for k, v in state.items() if k != "augment"})
+
+
+def test_plain_diffaugment_reports_no_strength_and_saves_no_state():
+    trainer = _dcgan_trainer(DiffAugment("translation"))
+    assert "augment_p" not in trainer.step(mg.tensor(_images(4, 28, dtype=np.float32)))
+    assert "augment" not in trainer.state_dict()
+
+
+@pytest.mark.parametrize("arguments", [dict(target=1.0), dict(interval=0), dict(ramp_images=0)])
+def test_bad_adaptive_settings_are_clear_errors(arguments):
+    with pytest.raises(ValueError, match="AdaptiveAugment: need 0 < target < 1"):
+        AdaptiveAugment("translation", **arguments)

@@ -62,6 +62,34 @@ def test_resume_continues_bit_identically(tmp_path, mnist_dir):
     assert steps == [1, 2, 3, 4, 5, 6]
 
 
+def test_an_ada_run_logs_its_strength_and_resumes_bit_identically(tmp_path, mnist_dir, capsys):
+    common = ["mnist", "--data-dir", mnist_dir, "--augment", "translation,cutout", "--ada"] + TINY_IMAGES
+    assert train.main(common + ["--steps", "6", "--out", str(tmp_path / "straight")]) == 0
+    assert train.main(common + ["--steps", "3", "--out", str(tmp_path / "resumed")]) == 0  # mid-interval (4)
+    assert train.main(["mnist", "--resume", "--steps", "6", "--out", str(tmp_path / "resumed"), "--no-progress"]) == 0
+    straight, resumed = _arrays(tmp_path / "straight" / "checkpoint.npz"), _arrays(tmp_path / "resumed" / "checkpoint.npz")
+    assert straight.keys() == resumed.keys()
+    for key in straight:
+        np.testing.assert_array_equal(straight[key], resumed[key], err_msg=key)
+    ada_states = [load_checkpoint(tmp_path / run / "checkpoint.npz")["trainer"]["augment"]
+                  for run in ("straight", "resumed")]
+    assert ada_states[0] == ada_states[1] and ada_states[0]["steps"] == 6 % 4
+    records = [json.loads(line) for line in (tmp_path / "resumed" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["augment_p"] for r in records][:4] == [0.0] * 4  # p moves only after the first interval
+    code = train.main(["mnist", "--resume", "--steps", "8", "--out", str(tmp_path / "resumed"), "--no-progress",
+                       "--augment", "translation"])
+    assert code == 1 and "--augment was 'translation,cutout' in this run and cannot change" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--ada"], "--ada adapts the strength of an augmentation: give it one"),
+    (["--ada", "--augment", "translation", "--loss", "lsgan"], "--ada reads the sign of D's logits"),
+])
+def test_ada_needs_an_augmentation_and_a_loss_whose_logits_have_a_sign(tmp_path, capsys, flags, message):
+    assert train.main(["mnist", "--out", str(tmp_path / "run")] + flags) == 1
+    assert message in capsys.readouterr().err
+
+
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch, capsys):
     real_step = GANTrainer.step
 

@@ -10,7 +10,8 @@ Floor 5 of the house (README, Layout): built on ``minigan.nn``, ``minigan.optim`
 * ``patchgan.py``  -- ``PatchGANDiscriminator`` (pix2pix): a map of real/fake logits, one per patch;
 * ``reconstruction.py`` -- CycleGAN's ``cycle_consistency_loss`` and ``identity_loss`` (L1);
 * ``inpainting.py`` -- the ``ContextEncoder`` (Pathak 2016): holes, ``masked_mse_loss``, ``paste``, scores of a fill;
-* ``augment.py``   -- :class:`DiffAugment`, differentiable augmentation of every image D sees (few-data training);
+* ``augment.py``   -- :class:`DiffAugment`, differentiable augmentation of every image D sees (few-data training),
+  and :class:`AdaptiveAugment`, its strength adapted to D's overfitting (ADA);
 * ``training.py``  -- :class:`GANTrainer`, the one training loop (a D step, a G step, the EMA of G);
 * ``diagnosis.py`` -- :func:`diagnose`: D winning, a vanishing G gradient, mode collapse, oscillation, from a run's numbers;
 * ``sampling.py``  -- :func:`sample`, images from a generator (eval mode, no graph, NumPy out).
@@ -30,7 +31,7 @@ from .inpainting import (  # noqa: F401
     paste, random_square_masks, square_mask,
 )
 from .style import MappingNetwork, StyleGenerator  # noqa: F401
-from .augment import DiffAugment  # noqa: F401
+from .augment import AdaptiveAugment, DiffAugment  # noqa: F401
 from .training import GANTrainer  # noqa: F401
 from .diagnosis import Finding, diagnose  # noqa: F401
 from .sampling import sample  # noqa: F401

@@ -178,3 +178,57 @@ class DiffAugment:
 
     def __repr__(self):
         return f"DiffAugment({','.join(self.policy)!r}, probability={self.probability})"
+
+
+class AdaptiveAugment(DiffAugment):
+    """DiffAugment whose probability p follows how sure D is of the real images (ADA, Karras et al. 2020).
+
+    A D that memorises its few training images gives them ever larger logits. ADA measures that
+    with the overfitting heuristic
+
+        r = E[sign(D(T(x)))]  over the real batches of the last ``interval`` D steps   (-1 <= r <= 1)
+
+    (the share of real images D calls real, minus the share it calls fake), and moves p by a fixed
+    amount after every ``interval`` D steps: up while r > ``target``, down while r < ``target``,
+    kept in [0, 1]. The amount is ``interval * batch / ramp_images``, so p could go from 0 to 1 in
+    ``ramp_images`` real images. p starts at 0: a D that does not overfit is never augmented.
+
+    ADA's own numbers are target 0.6, interval 4 and a ramp of 500,000 images; the ramp here is
+    100,000, because a whole default run sees only 192,000 real images (3,000 batches of 64) and a
+    500,000-image ramp could lift p to 0.38 at most. The sign reads a logit's decision boundary at
+    0, as for the non-saturating, minimax and hinge losses; the trainer gives this object D's real
+    logits after each D step (:meth:`observe`). ``state_dict`` / ``load_state_dict`` keep p and the
+    running count, so a resumed run continues exactly.
+    """
+
+    def __init__(self, policy="translation,cutout", target=0.6, interval=4, ramp_images=100_000, **options):
+        super().__init__(policy, probability=0.0, **options)
+        if not 0 < target < 1 or interval < 1 or ramp_images <= 0:
+            raise ValueError(f"AdaptiveAugment: need 0 < target < 1, interval >= 1 and ramp_images > 0, got "
+                             f"target={target}, interval={interval}, ramp_images={ramp_images}")
+        self.target, self.interval, self.ramp_images = target, interval, ramp_images
+        self.sign_sum, self.seen, self.steps = 0.0, 0, 0
+
+    def observe(self, real_logits) -> None:
+        """Count one D step's logits on the (augmented) real batch; every ``interval`` steps, adjust p."""
+        xp = array_module(real_logits)
+        self.sign_sum += float(xp.sign(real_logits).sum())
+        self.seen += int(real_logits.size)
+        self.steps += 1
+        if self.steps == self.interval:
+            overfitting = self.sign_sum / self.seen
+            step = self.seen / self.ramp_images  # interval * batch real images
+            direction = float(numpy.sign(overfitting - self.target))
+            self.probability = min(1.0, max(0.0, self.probability + direction * step))
+            self.sign_sum, self.seen, self.steps = 0.0, 0, 0
+
+    def state_dict(self) -> dict:
+        return {"probability": self.probability, "sign_sum": self.sign_sum, "seen": self.seen, "steps": self.steps}
+
+    def load_state_dict(self, state) -> None:
+        self.probability, self.sign_sum = float(state["probability"]), float(state["sign_sum"])
+        self.seen, self.steps = int(state["seen"]), int(state["steps"])
+
+    def __repr__(self):
+        return (f"AdaptiveAugment({','.join(self.policy)!r}, probability={self.probability:.4f}, "
+                f"target={self.target})")

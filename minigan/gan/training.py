@@ -17,7 +17,9 @@ During the G step D's parameters are frozen (``requires_grad_(False)``): the gra
 -- are never computed.
 
 With ``augment`` (DiffAugment, :mod:`minigan.gan.augment`) D is the critic x -> D(T(x)) everywhere:
-on real and fake images, in both steps and in the penalties, with a fresh random T per image.
+on real and fake images, in both steps and in the penalties, with a fresh random T per image. An
+:class:`~minigan.gan.augment.AdaptiveAugment` (ADA) also reads D's logits on the real batch after
+each D step and adapts its strength; the step reports the strength it used as ``augment_p``.
 
 The command-line trainer and the tutorials both drive this class; nothing else holds a copy of the
 loop. ``step`` returns the numbers a training plot needs. Its two halves are public too:
@@ -31,6 +33,7 @@ import math
 
 from ..autograd import no_grad, randn
 from ..nn.utils import clip_grad_norm_
+from .augment import AdaptiveAugment
 from .losses import get_loss
 from .penalties import clip_weights_, gradient_penalty, r1_penalty
 
@@ -67,7 +70,8 @@ class GANTrainer:
         conditional: pass ``labels`` to G and D.
         augment: a differentiable augmentation T (e.g. :class:`minigan.gan.augment.DiffAugment`) applied
             to every image D sees -- real and fake, in the D step, the G step and the penalties, which
-            all see the critic x -> D(T(x)) -- or None.
+            all see the critic x -> D(T(x)) -- or None. An :class:`~minigan.gan.augment.AdaptiveAugment`
+            adapts its probability to D's logits on the real batches (ADA).
     """
 
     def __init__(self, generator, discriminator, g_optimizer, d_optimizer, loss="ns", loss_options=None,
@@ -159,6 +163,7 @@ class GANTrainer:
         if fake is None:
             with no_grad():
                 fake = self._generate(self.sample_latent(real.shape[0]), labels)
+        augment_p = getattr(self.augment, "probability", None)  # the augmentation strength of this step
         real_logits, fake_logits = critic(real), critic(fake.detach())
         d_loss = self.loss.d_loss(real_logits, fake_logits)
         penalty = 0.0
@@ -175,6 +180,9 @@ class GANTrainer:
             "penalty": float(penalty if isinstance(penalty, float) else penalty.item()),
             "d_grad_norm": _grad_norm(self.discriminator.parameters()),
         }
+        if isinstance(self.augment, AdaptiveAugment):
+            stats["augment_p"] = augment_p
+            self.augment.observe(real_logits.data)
         self._clip(self.discriminator)
         self.d_optimizer.step()
         if self.loss.critic_constraint == "weight-clipping":
@@ -229,6 +237,8 @@ class GANTrainer:
         }
         if self.ema_generator is not None:
             state["ema_generator"] = self.ema_generator.state_dict()
+        if isinstance(self.augment, AdaptiveAugment):
+            state["augment"] = self.augment.state_dict()
         return state
 
     def load_state_dict(self, state: dict) -> None:
@@ -241,3 +251,8 @@ class GANTrainer:
             if "ema_generator" not in state:
                 raise KeyError("GANTrainer.load_state_dict: this trainer keeps an EMA generator, the state has none")
             self.ema_generator.load_state_dict(state["ema_generator"])
+        if isinstance(self.augment, AdaptiveAugment):
+            if "augment" not in state:
+                raise KeyError("GANTrainer.load_state_dict: this trainer adapts its augmentation (ADA), the state "
+                               "has no augmentation state")
+            self.augment.load_state_dict(state["augment"])
