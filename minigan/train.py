@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="penalise only critic gradient norms above 1: max(0, |grad| - 1)^2")
     model.add_argument("--r1-gamma", type=non_negative_float, default=0.0,
                        help="gamma of the R1 penalty on real data (0 = off)")
+    model.add_argument("--r1-every", type=positive_int, default=1,
+                       help="apply R1 on every k-th step only, weighted by k (StyleGAN2's lazy regularization)")
     model.add_argument("--augment", type=augment_policy, default="none",
                        help="DiffAugment on every image D sees, real and fake: transformations from "
                             "translation,cutout,brightness,contrast, comma-separated (none = off; images only)")
@@ -147,7 +149,7 @@ def augment_policy(text: str) -> str:
 
 # What a resumed run may change: the rest would make it another run (and is an error when it differs).
 CHANGEABLE_ON_RESUME = ("steps", "epochs", "lr_g", "lr_d", "beta1", "beta2", "lr_decay", "clip_grad_norm",
-                        "gp_weight", "r1_gamma", "log_every", "sample_every", "checkpoint_every", "eval_every",
+                        "gp_weight", "r1_gamma", "r1_every", "log_every", "sample_every", "checkpoint_every", "eval_every",
                         "no_progress",
                         "device", "data_dir", "out")
 # Settings resolved from others (see resolve_settings): compared through what they resolve to.
@@ -269,7 +271,7 @@ class Run:
             optim.Adam(discriminator.parameters(), lr=settings["lr_d"], betas=betas),
             loss=settings["loss"], n_critic=settings["n_critic"], gp_weight=settings["gp_weight"],
             gp_one_sided=settings["gp_one_sided"],
-            r1_gamma=settings["r1_gamma"], ema_decay=settings["ema_decay"] or None,
+            r1_gamma=settings["r1_gamma"], r1_every=settings.get("r1_every", 1), ema_decay=settings["ema_decay"] or None,
             conditional=settings["conditional"], clip_grad_norm=settings.get("clip_grad_norm"),
             augment=self._augmentation())
         # The fixed latent batch of the sample grids: its own seed, so it never disturbs training.

@@ -7,6 +7,7 @@ import pytest
 import minigan as mg
 from minigan import optim
 from minigan.gan.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
+from minigan.gan.penalties import r1_penalty
 from minigan.gan.training import GANTrainer
 
 
@@ -80,6 +81,18 @@ def test_ema_follows_the_formula_with_warm_up():
 def test_r1_penalty_is_added():
     stats = _toy_trainer(r1_gamma=10.0).step(_real())
     assert stats["penalty"] > 0
+
+
+def test_lazy_r1_applies_on_every_kth_step_weighted_by_k():
+    lazy = _toy_trainer(r1_gamma=10.0, r1_every=3)
+    penalties = [lazy.step(_real(seed))["penalty"] for seed in range(6)]
+    assert [p > 0 for p in penalties] == [False, False, True, False, False, True]  # steps 3 and 6
+    probe = _toy_trainer(r1_gamma=10.0, r1_every=3)
+    probe.iteration = 2  # the next step is the third: R1 applies, weighted 3
+    expected = 3 * 10.0 / 2 * r1_penalty(probe.discriminator, _real(0)).item()
+    assert probe.step(_real(0))["penalty"] == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(ValueError, match="r1_every must be a positive integer, got 0"):
+        _toy_trainer(r1_every=0)
 
 
 def test_one_sided_gradient_penalty_ignores_a_critic_flatter_than_one():

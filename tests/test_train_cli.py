@@ -90,6 +90,14 @@ def test_ada_needs_an_augmentation_and_a_loss_whose_logits_have_a_sign(tmp_path,
     assert message in capsys.readouterr().err
 
 
+def test_lazy_r1_reaches_the_trainer(tmp_path, mnist_dir):
+    out = tmp_path / "run"
+    assert train.main(["mnist", "--data-dir", mnist_dir, "--steps", "4", "--out", str(out), "--r1-gamma", "1",
+                       "--r1-every", "2"] + TINY_IMAGES) == 0
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["penalty"] > 0 for r in records] == [False, True, False, True]
+
+
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch, capsys):
     real_step = GANTrainer.step
 
