@@ -63,6 +63,14 @@ DATASETS = ("mnist", "fashion-mnist", "ring", "grid", "spiral", "gaussian")
 TOY_SAMPLES = 50_000  # points drawn once from a toy distribution to make its "dataset"
 LR_DECAYS = ("none", "linear", "cosine")
 WARN_EVERY = 10  # logged steps between two looks for problems (and on every live evaluation)
+# The settings whose defaults make a recipe; every other default is the same for both. A flag given on
+# the command line wins over its recipe's value. README ("Choosing the default") has the measurements.
+RECIPES = {
+    "minigan": {"r1_gamma": 0.0, "r1_every": 1, "steps": 3000},
+    "dcgan": {"r1_gamma": 0.0, "r1_every": 1, "steps": 3000},
+}
+# What a run saved before these settings existed did: it resumes with these, not with today's defaults.
+BEFORE_RECIPES = {"recipe": "dcgan", "r1_every": 1, "ada": False}
 ADA_LOSSES = ("ns", "minimax", "hinge")  # a logit's decision boundary at 0: what ADA's sign(D(x)) assumes
 DIVERGED_ABOVE = 1e8  # a loss or gradient norm beyond this has exploded: no GAN here trains at such values
 
@@ -89,10 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--gp-weight", type=non_negative_float, default=10.0, help="lambda of the WGAN-GP gradient penalty")
     model.add_argument("--gp-one-sided", action="store_true",
                        help="penalise only critic gradient norms above 1: max(0, |grad| - 1)^2")
-    model.add_argument("--r1-gamma", type=non_negative_float, default=0.0,
-                       help="gamma of the R1 penalty on real data (0 = off)")
-    model.add_argument("--r1-every", type=positive_int, default=1,
-                       help="apply R1 on every k-th step only, weighted by k (StyleGAN2's lazy regularization)")
+    model.add_argument("--recipe", choices=tuple(RECIPES), default=None,
+                       help="where --r1-gamma, --r1-every and --steps take their defaults: minigan = the measured "
+                            "best for images (README), dcgan = the reference DCGAN recipe of tutorials 07 and 09, "
+                            "and the only one for the toy datasets (default: minigan for images)")
+    model.add_argument("--r1-gamma", type=non_negative_float, default=None,
+                       help="gamma of the R1 penalty on real data, 0 = off (default: the recipe's)")
+    model.add_argument("--r1-every", type=positive_int, default=None,
+                       help="apply R1 on every k-th step only, weighted by k (StyleGAN2's lazy regularization; "
+                            "default: the recipe's)")
     model.add_argument("--augment", type=augment_policy, default="none",
                        help="DiffAugment on every image D sees, real and fake: transformations from "
                             "translation,cutout,brightness,contrast, comma-separated (none = off; images only)")
@@ -102,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--ema-decay", type=non_negative_float, default=0.999,
                        help="EMA of G's weights for samples (0 = off)")
     optimizer = parser.add_argument_group("optimization")
-    optimizer.add_argument("--steps", type=positive_int, default=None, help="training steps (default: 3000)")
+    optimizer.add_argument("--steps", type=positive_int, default=None, help="training steps (default: the recipe's)")
     optimizer.add_argument("--epochs", type=positive_float, default=None,
                            help="train this many passes over the data instead of --steps")
     optimizer.add_argument("--batch-size", type=positive_int, default=64, help="images per step (real and fake each)")
@@ -179,6 +192,14 @@ def resolve_settings(args) -> dict:
     if settings.get("ada") and args.loss not in ADA_LOSSES:
         raise runs.RunFolderError(f"--ada reads the sign of D's logits, which means real or fake only for the "
                                   f"{', '.join(ADA_LOSSES)} losses, not {args.loss}")
+    if settings["recipe"] is None:
+        settings["recipe"] = "minigan" if images else "dcgan"
+    elif settings["recipe"] != "dcgan" and not images:
+        raise runs.RunFolderError(f"--recipe {settings['recipe']} was measured on images; {args.dataset} trains "
+                                  "with --recipe dcgan")
+    for name, value in RECIPES[settings["recipe"]].items():
+        if settings[name] is None and not (name == "steps" and settings["epochs"] is not None):
+            settings[name] = value
     if settings["eval_every"] is None:
         settings["eval_every"] = 500 if images else 0
     elif settings["eval_every"] and not images:
@@ -202,8 +223,10 @@ def resumed_settings(settings, saved, explicit) -> tuple[dict, list]:
 
     A setting the command line gives explicitly replaces the saved one if it may change on resume,
     and is an error naming both values if it may not. A setting newer than the saved run is
-    absent from its config.json: it keeps its default.
+    absent from its config.json: it keeps its default -- or, for the recipe's settings, the value
+    in :data:`BEFORE_RECIPES` that repeats what the run did.
     """
+    saved = {**{k: v for k, v in BEFORE_RECIPES.items() if k not in saved}, **saved}
     merged, changes = {**settings, **saved}, []
     for name in sorted(explicit | {"dataset"}):
         name = _RESOLVED.get(name, name)
@@ -271,7 +294,7 @@ class Run:
             optim.Adam(discriminator.parameters(), lr=settings["lr_d"], betas=betas),
             loss=settings["loss"], n_critic=settings["n_critic"], gp_weight=settings["gp_weight"],
             gp_one_sided=settings["gp_one_sided"],
-            r1_gamma=settings["r1_gamma"], r1_every=settings.get("r1_every", 1), ema_decay=settings["ema_decay"] or None,
+            r1_gamma=settings["r1_gamma"], r1_every=settings["r1_every"], ema_decay=settings["ema_decay"] or None,
             conditional=settings["conditional"], clip_grad_norm=settings.get("clip_grad_norm"),
             augment=self._augmentation())
         # The fixed latent batch of the sample grids: its own seed, so it never disturbs training.
@@ -282,7 +305,8 @@ class Run:
         if settings["epochs"] is not None:
             self.total_steps = max(1, math.ceil(settings["epochs"] * len(self.loader)))
         else:
-            self.total_steps = settings["steps"] if settings["steps"] is not None else 3000
+            # (A run saved before recipes with the default length has steps None: it was 3,000.)
+            self.total_steps = settings["steps"] if settings["steps"] is not None else RECIPES["dcgan"]["steps"]
         self.step, self.records = 0, []
         self.checkpoint_step = None  # the step of the last good checkpoint on disk, once there is one
         self.evaluator, self.best_fd = None, math.inf  # the evaluator is made when training starts

@@ -9,7 +9,7 @@ from minigan import diagnose as diagnose_cli
 from minigan import runs, train
 from minigan.gan import diagnosis
 
-SMALL_DCGAN = ["--width", "8", "--steps", "400", "--eval-every", "200", "--eval-n", "100", "--no-progress",
+SMALL_DCGAN = ["--recipe", "dcgan", "--width", "8", "--steps", "400", "--eval-every", "200", "--eval-n", "100", "--no-progress",
                "--sample-every", "1000", "--checkpoint-every", "1000"]
 
 

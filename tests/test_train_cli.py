@@ -143,6 +143,39 @@ def test_one_sided_gp_reaches_the_trainer_and_older_runs_resume_with_the_default
     assert made[-1].gp_one_sided is False and json.loads((out / "config.json").read_text())["gp_one_sided"] is False
 
 
+def _settings(*argv):
+    return train.resolve_settings(train.build_parser().parse_args(list(argv)))
+
+
+def test_the_recipe_gives_the_defaults_of_r1_and_the_length_and_flags_win():
+    for name, expected in train.RECIPES.items():
+        settings = _settings("mnist", "--recipe", name)
+        assert {k: settings[k] for k in expected} == expected and settings["recipe"] == name
+    assert _settings("mnist")["recipe"] == "minigan"
+    assert _settings("mnist", "--recipe", "dcgan", "--r1-gamma", "5")["r1_gamma"] == 5.0
+    assert _settings("mnist", "--epochs", "2")["steps"] is None  # --epochs sets the length instead
+    toy = _settings("ring")
+    assert toy["recipe"] == "dcgan" and toy["r1_gamma"] == 0.0
+    with pytest.raises(train.runs.RunFolderError, match="--recipe minigan was measured on images"):
+        _settings("ring", "--recipe", "minigan")
+
+
+def test_a_run_saved_before_recipes_resumes_as_it_ran(tmp_path, mnist_dir, made, capsys):
+    out = tmp_path / "run"
+    common = ["mnist", "--data-dir", mnist_dir, "--out", str(out), "--recipe", "dcgan", "--r1-gamma", "2"] + TINY_IMAGES
+    assert train.main(common + ["--steps", "2"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    for name in ("recipe", "r1_every", "ada"):  # what a run of the previous version saved lacks
+        del config[name]
+    (out / "config.json").write_text(json.dumps(config))
+    assert train.main(["mnist", "--resume", "--steps", "4", "--out", str(out), "--no-progress"]) == 0
+    resumed = json.loads((out / "config.json").read_text())
+    assert (resumed["recipe"], resumed["r1_every"], resumed["r1_gamma"]) == ("dcgan", 1, 2.0)
+    assert (made[-1].r1_gamma, made[-1].r1_every) == (2.0, 1)
+    assert train.main(["mnist", "--resume", "--recipe", "minigan", "--out", str(out), "--no-progress"]) == 1
+    assert "--recipe was 'dcgan' in this run and cannot change to 'minigan'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
 def test_a_stop_signal_saves_a_checkpoint_and_resume_finishes(tmp_path, signal_name):
     """A real Ctrl-C (SIGINT) or SIGTERM (a job scheduler, docker stop) to a real process: it finishes its
@@ -196,7 +229,7 @@ def test_help_lists_the_options():
     # Each default said once, and only where there is one: no "(default: 3000) (default: None)".
     text = " ".join(result.stdout.split())
     assert "(default: None)" not in text and "(default: False)" not in text
-    assert "training steps (default: 3000) --epochs" in text
+    assert "training steps (default: the recipe's) --epochs" in text
     assert "images per step (real and fake each) (default: 64)" in text
 
 
