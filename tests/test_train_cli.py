@@ -154,6 +154,8 @@ def test_the_recipe_gives_the_defaults_of_r1_and_the_length_and_flags_win():
     assert _settings("mnist")["recipe"] == "minigan"
     assert _settings("mnist", "--recipe", "dcgan", "--r1-gamma", "5")["r1_gamma"] == 5.0
     assert _settings("mnist", "--epochs", "2")["steps"] is None  # --epochs sets the length instead
+    assert _settings("mnist", "--loss", "wgan-gp")["r1_gamma"] == 0.0  # its own gradient penalty instead
+    assert _settings("mnist", "--loss", "wgan-gp", "--r1-gamma", "1")["r1_gamma"] == 1.0
     toy = _settings("ring")
     assert toy["recipe"] == "dcgan" and toy["r1_gamma"] == 0.0
     with pytest.raises(train.runs.RunFolderError, match="--recipe minigan was measured on images"):

@@ -1,7 +1,7 @@
 """Small helpers shared by the tutorial notebooks (07, 08, 09 and their solutions).
 
 Only what several notebooks repeat and the library does not (and should not) offer: building the DCGAN trainer
-the way ``python -m minigan.train mnist`` builds it, and two hand-made style measures of digit images.
+the way ``python -m minigan.train mnist --recipe dcgan`` builds it, and two hand-made style measures of digit images.
 Everything else the notebooks use is minigan's public API (``minigan.gan.sample``, ``minigan.viz.smooth``,
 ``Module.num_parameters()``). Import it from a notebook in ``tutorials/`` with ``import helpers``; the
 solutions in ``tutorials/solutions/`` put ``tutorials/`` on ``sys.path`` first.
@@ -15,7 +15,8 @@ from minigan.gan import DCGANDiscriminator, DCGANGenerator, GANTrainer
 
 def make_dcgan_trainer(width=64, seed=0, num_classes=0, conditioning="projection", loss="ns", ema_decay=0.999,
                        lr=2e-4, betas=(0.5, 0.999)):
-    """G, D, their Adam optimizers and a ``GANTrainer``, built as ``python -m minigan.train mnist`` builds them.
+    """G, D, their Adam optimizers and a ``GANTrainer``, built as ``python -m minigan.train mnist --recipe dcgan``
+    builds them (the command's default recipe adds the R1 penalty: README, "How the default was chosen").
 
     ``minigan.manual_seed(seed)`` first, then G, then D, so the same seed gives the same initial networks. With
     ``num_classes`` > 0 both networks are class-conditional (D with ``conditioning``, "projection" or "concat")
