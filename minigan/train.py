@@ -65,7 +65,7 @@ TOY_SAMPLES = 50_000  # points drawn once from a toy distribution to make its "d
 LR_DECAYS = ("none", "linear", "cosine")
 WARN_EVERY = 10  # logged steps between two looks for problems (and on every live evaluation)
 # The settings whose defaults make a recipe; every other default is the same for both. A flag given on
-# the command line wins over its recipe's value. README ("Choosing the default") has the measurements.
+# the command line wins over its recipe's value. README ("How the default was chosen") has the measurements.
 RECIPES = {
     "minigan": {"r1_gamma": 1.0, "r1_every": 4, "steps": 4000},
     "dcgan": {"r1_gamma": 0.0, "r1_every": 1, "steps": 3000},
@@ -188,10 +188,10 @@ def resolve_settings(args) -> dict:
                                   f"not {args.dataset}")
     if not images and settings["augment"] != "none":
         raise runs.RunFolderError(f"--augment transforms images; {args.dataset} is a toy dataset of points")
-    if settings.get("ada") and settings["augment"] == "none":
+    if settings["ada"] and settings["augment"] == "none":
         raise runs.RunFolderError("--ada adapts the strength of an augmentation: give it one, e.g. "
                                   "--augment translation,cutout --ada")
-    if settings.get("ada") and args.loss not in ADA_LOSSES:
+    if settings["ada"] and args.loss not in ADA_LOSSES:
         raise runs.RunFolderError(f"--ada reads the sign of D's logits, which means real or fake only for the "
                                   f"{', '.join(ADA_LOSSES)} losses, not {args.loss}")
     if settings["recipe"] is None:

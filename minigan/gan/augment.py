@@ -194,7 +194,7 @@ class AdaptiveAugment(DiffAugment):
     ``ramp_images`` real images. p starts at 0: a D that does not overfit is never augmented.
 
     ADA's own numbers are target 0.6, interval 4 and a ramp of 500,000 images; the ramp here is
-    100,000, because a whole default run sees only 192,000 real images (3,000 batches of 64) and a
+    100,000, because a run of 3,000 batches of 64 sees only 192,000 real images, in which a
     500,000-image ramp could lift p to 0.38 at most. The sign reads a logit's decision boundary at
     0, as for the non-saturating, minimax and hinge losses; the trainer gives this object D's real
     logits after each D step (:meth:`observe`). ``state_dict`` / ``load_state_dict`` keep p and the

@@ -65,6 +65,7 @@ class GANTrainer:
         r1_every: apply R1 only on every ``r1_every``-th step, weighted by ``r1_every`` (StyleGAN2's
             *lazy regularization*): about the same pull on D's gradients on average, for a fraction of
             the cost -- R1 differentiates D's backward pass, which makes a DCGAN step 1.6 times longer.
+            Steps are counted by ``iteration`` (calls of :meth:`step`).
         ema_decay: keep an exponential moving average of G's weights in ``ema_generator``
             (e.g. 0.999), or None.
         clip_grad_norm: rescale each network's gradients to at most this global L2 norm before its
@@ -169,7 +170,6 @@ class GANTrainer:
         if fake is None:
             with no_grad():
                 fake = self._generate(self.sample_latent(real.shape[0]), labels)
-        augment_p = getattr(self.augment, "probability", None)  # the augmentation strength of this step
         real_logits, fake_logits = critic(real), critic(fake.detach())
         d_loss = self.loss.d_loss(real_logits, fake_logits)
         penalty = 0.0
@@ -187,7 +187,7 @@ class GANTrainer:
             "d_grad_norm": _grad_norm(self.discriminator.parameters()),
         }
         if isinstance(self.augment, AdaptiveAugment):
-            stats["augment_p"] = augment_p
+            stats["augment_p"] = self.augment.probability  # the strength this step used, before ADA adapts it
             self.augment.observe(real_logits.data)
         self._clip(self.discriminator)
         self.d_optimizer.step()
