@@ -143,16 +143,18 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, 
     contiguous arrays of one shape and dtype; ``grad`` must have that shape and dtype too.
     ``max_exp_avg_sq`` is None for Adam without amsgrad.
     """
-    buffers = (("param", param), ("grad", grad), ("exp_avg", exp_avg), ("exp_avg_sq", exp_avg_sq),
-               ("max_exp_avg_sq", param[:0] if max_exp_avg_sq is None else max_exp_avg_sq))
-    for name, array in buffers:
-        if name == "max_exp_avg_sq" and max_exp_avg_sq is None:
-            continue  # passed on as an empty array: no amsgrad
+    in_place = {"param": param, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq, "max_exp_avg_sq": max_exp_avg_sq}
+    in_place = {name: array for name, array in in_place.items() if array is not None}
+    for name, array in {**in_place, "grad": grad}.items():
         if array.shape != param.shape or array.dtype != param.dtype:
             raise ValueError(f"adam_update: {name} is {tuple(array.shape)} {array.dtype}, but param is "
                              f"{tuple(param.shape)} {param.dtype}")
-        if name != "grad" and not array.flags.c_contiguous:
+    for name, array in in_place.items():
+        if not array.flags.c_contiguous:
             raise ValueError(f"adam_update: {name} must be C-contiguous: it is updated in place")
+    v_max = param[:0] if max_exp_avg_sq is None else max_exp_avg_sq  # an empty array tells the kernel: no amsgrad
+    buffers = (("param", param), ("grad", grad), ("exp_avg", exp_avg), ("exp_avg_sq", exp_avg_sq),
+               ("max_exp_avg_sq", v_max))
     flat = [_float_array("adam_update", name, array.reshape(-1), ndim=1) for name, array in buffers]
     _family(param).adam_update(*flat, beta1, beta2, step_size, root_correction2, eps)
 
