@@ -138,9 +138,15 @@ def test_requests_from_many_threads_take_turns(server):
     assert _call(server, "GET", "/api/state")[1]["updates"]["steps"] == 12
 
 
+def _default_ctrl_c():
+    """In the child before exec: Ctrl-C's default action. A shell starts a background job (``pytest &``) with SIGINT
+    ignored, the child would inherit that, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_the_command_line_prints_the_url_and_stops_cleanly_on_ctrl_c():
     process = subprocess.Popen([sys.executable, "-m", "minigan.lab", "--port", "0"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, preexec_fn=_default_ctrl_c)
     try:
         line = process.stdout.readline()
         assert line.startswith("minigan lab: http://127.0.0.1:") and "(Ctrl-C stops it)" in line
