@@ -44,7 +44,8 @@ def digit_batches(batch, seed=0):
             yield images[order[start:start + batch], None]
 
 
-def minigan_loop(steps, batch):
+def reference_trainer():
+    """minigan's trainer of the reference step (torch_reference.py's recipe), seeded."""
     import minigan as mg
     from minigan import optim
     from minigan.gan.models import DCGANDiscriminator, DCGANGenerator
@@ -52,8 +53,14 @@ def minigan_loop(steps, batch):
 
     mg.manual_seed(0)
     g, d = DCGANGenerator(), DCGANDiscriminator()
-    trainer = GANTrainer(g, d, optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999)),
-                         optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999)), loss="ns", ema_decay=0.999)
+    return GANTrainer(g, d, optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+                      optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999)), loss="ns", ema_decay=0.999)
+
+
+def minigan_loop(steps, batch):
+    import minigan as mg
+
+    trainer = reference_trainer()
     batches = digit_batches(batch)
     for _ in range(steps):
         trainer.step(mg.tensor(next(batches)))
@@ -88,18 +95,12 @@ def torch_loop(steps, batch):
                 e.lerp_(p, 1 - 0.999)
 
 
-def first_step():
+def first_step(batch):
     """Seconds of the first GANTrainer.step in this (fresh) process."""
-    import numpy as np
-
     import minigan as mg
-    from minigan import optim
-    from minigan.gan.models import DCGANDiscriminator, DCGANGenerator
-    from minigan.gan.training import GANTrainer
 
-    g, d = DCGANGenerator(), DCGANDiscriminator()
-    trainer = GANTrainer(g, d, optim.Adam(g.parameters()), optim.Adam(d.parameters()), ema_decay=0.999)
-    real = mg.tensor(np.zeros((64, 1, 28, 28), np.float32))
+    trainer = reference_trainer()
+    real = mg.tensor(next(digit_batches(batch)))
     start = time.perf_counter()
     trainer.step(real)
     return time.perf_counter() - start
@@ -130,7 +131,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.child:
         if args.child == "first-step":
-            print(f"{first_step():.3f}")
+            print(f"{first_step(args.batch):.3f}")
         else:
             (minigan_loop if args.child == "minigan" else torch_loop)(args.steps, args.batch)
         return
