@@ -24,6 +24,8 @@ import re
 import statistics
 import sys
 
+from minigan import runs
+
 SCORES = ("fd", "precision", "recall", "coverage")
 
 
@@ -35,8 +37,7 @@ def read_run(folder):
         return None
     with open(path) as f:
         generator = json.load(f)["generator"]
-    with open(os.path.join(folder, "metrics.jsonl")) as f:
-        seconds = max(json.loads(line).get("seconds", 0.0) for line in f if line.strip())
+    seconds = max((record.get("seconds", 0.0) for record in runs.read_metrics(folder)), default=0.0)
     return match.group(1), int(match.group(2)), generator, seconds
 
 
@@ -57,11 +58,11 @@ def table(folders):
         candidates.setdefault(run[0], []).append(run[1:])
     lines = ["| candidate | seeds | FD | precision | recall | coverage | class shares | training |",
              "|---|---|---|---|---|---|---|---|"]
-    for name, runs in sorted(candidates.items(), key=lambda item: statistics.mean(r[1]["fd"] for r in item[1])):
-        scores = [mean_and_spread([r[1][key] for r in runs], 1 if key == "fd" else 3) for key in SCORES]
-        shares = [share for r in runs for share in r[1]["class_histogram"]]
-        seconds = mean_and_spread([r[2] for r in runs], 0)
-        seeds = ", ".join(str(r[0]) for r in sorted(runs, key=lambda r: r[0]))
+    for name, results in sorted(candidates.items(), key=lambda item: statistics.mean(r[1]["fd"] for r in item[1])):
+        scores = [mean_and_spread([r[1][key] for r in results], 1 if key == "fd" else 3) for key in SCORES]
+        shares = [share for r in results for share in r[1]["class_histogram"]]
+        seconds = mean_and_spread([r[2] for r in results], 0)
+        seeds = ", ".join(str(r[0]) for r in sorted(results, key=lambda r: r[0]))
         lines.append(f"| {name} | {seeds} | {' | '.join(scores)} | {min(shares):.1%}-{max(shares):.1%} | {seconds} s |")
     return lines
 
