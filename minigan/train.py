@@ -1,6 +1,6 @@
 """``python -m minigan.train DATASET``: train a GAN and leave behind pictures, logs and checkpoints.
 
-    python -m minigan.train mnist                         # DCGAN + lazy R1 on MNIST, about 7 minutes on 2 cores
+    python -m minigan.train mnist                         # DCGAN + lazy R1, Adam(4e-4, (0, 0.99)): 9 minutes on 2 cores
     python -m minigan.train mnist --recipe dcgan          # the reference DCGAN recipe (tutorials 07-09)
     python -m minigan.train mnist --loss wgan-gp          # WGAN-GP with a layer-norm critic
     python -m minigan.train mnist --conditional           # one row per digit in the samples
@@ -67,13 +67,25 @@ WARN_EVERY = 10  # logged steps between two looks for problems (and on every liv
 # The settings whose defaults make a recipe; every other default is the same for both. A flag given on
 # the command line wins over its recipe's value. README ("How the default was chosen") has the measurements.
 RECIPES = {
-    "minigan": {"r1_gamma": 1.0, "r1_every": 4, "steps": 4000},
-    "dcgan": {"r1_gamma": 0.0, "r1_every": 1, "steps": 3000},
+    "minigan": {"r1_gamma": 1.0, "r1_every": 4, "steps": 5000, "lr_g": 4e-4, "lr_d": 4e-4, "beta1": 0.0, "beta2": 0.99},
+    "dcgan": {"r1_gamma": 0.0, "r1_every": 1, "steps": 3000, "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999},
 }
+# A Wasserstein critic has its own constraint, and R1 and the optimizer were measured with the ns loss:
+# with wgan and wgan-gp the minigan recipe keeps these settings of the dcgan recipe.
+WASSERSTEIN_KEEP_DCGAN = ("r1_gamma", "lr_g", "lr_d", "beta1", "beta2")
 # What a run saved before these settings existed did: it resumes with these, not with today's defaults.
 BEFORE_RECIPES = {"recipe": "dcgan", "r1_every": 1, "ada": False}
 ADA_LOSSES = ("ns", "minimax", "hinge")  # a logit's decision boundary at 0: what ADA's sign(D(x)) assumes
 DIVERGED_ABOVE = 1e8  # a loss or gradient norm beyond this has exploded: no GAN here trains at such values
+
+
+def describe_recipe(name) -> str:
+    """A recipe's settings in words, for ``--help``: "R1 gamma 1 once every 4 steps, Adam(0.0004, (0, 0.99)), 5,000 steps"."""
+    recipe = RECIPES[name]
+    r1 = "no R1" if not recipe["r1_gamma"] else (
+        f"R1 gamma {recipe['r1_gamma']:g}" + (f" once every {recipe['r1_every']} steps" if recipe["r1_every"] > 1 else ""))
+    learning_rates = f"{recipe['lr_g']:g}" if recipe["lr_g"] == recipe["lr_d"] else f"G {recipe['lr_g']:g}, D {recipe['lr_d']:g}"
+    return f"{r1}, Adam({learning_rates}, ({recipe['beta1']:g}, {recipe['beta2']:g})), {recipe['steps']:,} steps"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,10 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--gp-one-sided", action="store_true",
                        help="penalise only critic gradient norms above 1: max(0, |grad| - 1)^2")
     model.add_argument("--recipe", choices=tuple(RECIPES), default=None,
-                       help="where --r1-gamma, --r1-every and --steps take their defaults: minigan = the measured "
-                            "best for images (README; no R1 with the Wasserstein losses), dcgan = the reference DCGAN "
-                            "recipe of tutorials 07 and 09, and the only one for the toy datasets "
-                            "(default: minigan for images)")
+                       help="where --r1-gamma, --r1-every, --steps, --lr-g, --lr-d, --beta1 and --beta2 take their "
+                            f"defaults: minigan = the measured best for images, {describe_recipe('minigan')} (README; "
+                            "the Wasserstein losses keep dcgan's R1 and optimizer), dcgan = the reference DCGAN "
+                            f"recipe of tutorials 07 and 09, {describe_recipe('dcgan')}, and the only one for the toy "
+                            "datasets (default: minigan for images)")
     model.add_argument("--r1-gamma", type=non_negative_float, default=None,
                        help="gamma of the R1 penalty on real data, 0 = off (default: the recipe's)")
     model.add_argument("--r1-every", type=positive_int, default=None,
@@ -121,11 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     optimizer.add_argument("--epochs", type=positive_float, default=None,
                            help="train this many passes over the data instead of --steps")
     optimizer.add_argument("--batch-size", type=positive_int, default=64, help="images per step (real and fake each)")
-    optimizer.add_argument("--lr-g", type=non_negative_float, default=2e-4, help="G's Adam learning rate")
-    optimizer.add_argument("--lr-d", type=non_negative_float, default=2e-4, help="D's Adam learning rate")
-    optimizer.add_argument("--beta1", type=fraction_below_one, default=0.5,
-                           help="Adam beta1 (0.5 is the DCGAN choice)")
-    optimizer.add_argument("--beta2", type=fraction_below_one, default=0.999, help="Adam beta2")
+    optimizer.add_argument("--lr-g", type=non_negative_float, default=None,
+                           help="G's Adam learning rate (default: the recipe's)")
+    optimizer.add_argument("--lr-d", type=non_negative_float, default=None,
+                           help="D's Adam learning rate (default: the recipe's)")
+    optimizer.add_argument("--beta1", type=fraction_below_one, default=None,
+                           help="Adam beta1 (default: the recipe's; 0.5 is the DCGAN choice)")
+    optimizer.add_argument("--beta2", type=fraction_below_one, default=None, help="Adam beta2 (default: the recipe's)")
     optimizer.add_argument("--clip-grad-norm", type=positive_float, default=None,
                            help="rescale each network's gradients to at most this L2 norm before its step")
     optimizer.add_argument("--lr-decay", choices=LR_DECAYS, default="none",
@@ -199,9 +214,10 @@ def resolve_settings(args) -> dict:
     elif settings["recipe"] != "dcgan" and not images:
         raise runs.RunFolderError(f"--recipe {settings['recipe']} was measured on images; {args.dataset} trains "
                                   "with --recipe dcgan")
-    if settings["r1_gamma"] is None and args.loss in ("wgan", "wgan-gp"):
-        settings["r1_gamma"] = 0.0  # a Wasserstein critic has its own constraint: R1 was measured with the ns loss
-    for name, value in RECIPES[settings["recipe"]].items():
+    recipe = dict(RECIPES[settings["recipe"]])
+    if args.loss in ("wgan", "wgan-gp"):
+        recipe.update({name: RECIPES["dcgan"][name] for name in WASSERSTEIN_KEEP_DCGAN})
+    for name, value in recipe.items():
         if settings[name] is None and not (name == "steps" and settings["epochs"] is not None):
             settings[name] = value
     if settings["eval_every"] is None:

@@ -147,14 +147,20 @@ def _settings(*argv):
     return train.resolve_settings(train.build_parser().parse_args(list(argv)))
 
 
-def test_the_recipe_gives_the_defaults_of_r1_and_the_length_and_flags_win():
+def test_the_recipe_gives_the_defaults_of_r1_the_length_and_the_optimizer_and_flags_win():
     for name, expected in train.RECIPES.items():
         settings = _settings("mnist", "--recipe", name)
         assert {k: settings[k] for k in expected} == expected and settings["recipe"] == name
     assert _settings("mnist")["recipe"] == "minigan"
     assert _settings("mnist", "--recipe", "dcgan", "--r1-gamma", "5")["r1_gamma"] == 5.0
+    assert _settings("mnist", "--lr-d", "1e-4", "--beta1", "0.5")["lr_d"] == 1e-4
+    assert _settings("mnist", "--lr-d", "1e-4", "--beta1", "0.5")["beta1"] == 0.5
     assert _settings("mnist", "--epochs", "2")["steps"] is None  # --epochs sets the length instead
-    assert _settings("mnist", "--loss", "wgan-gp")["r1_gamma"] == 0.0  # its own gradient penalty instead
+    for loss in ("wgan", "wgan-gp"):  # their own constraint instead of R1, and dcgan's optimizer
+        wasserstein = _settings("mnist", "--loss", loss)
+        assert {k: wasserstein[k] for k in train.WASSERSTEIN_KEEP_DCGAN} == {
+            k: train.RECIPES["dcgan"][k] for k in train.WASSERSTEIN_KEEP_DCGAN}
+        assert wasserstein["steps"] == train.RECIPES["minigan"]["steps"]
     assert _settings("mnist", "--loss", "wgan-gp", "--r1-gamma", "1")["r1_gamma"] == 1.0
     toy = _settings("ring")
     assert toy["recipe"] == "dcgan" and toy["r1_gamma"] == 0.0
@@ -233,6 +239,10 @@ def test_help_lists_the_options():
     assert "(default: None)" not in text and "(default: False)" not in text
     assert "training steps (default: the recipe's) --epochs" in text
     assert "images per step (real and fake each) (default: 64)" in text
+    assert "minigan = the measured best for images, R1 gamma 1 once every 4 steps, Adam(0.0004, (0, 0.99)), " \
+           "5,000 steps" in text
+    assert "dcgan = the reference DCGAN recipe of tutorials 07 and 09, no R1, Adam(0.0002, (0.5, 0.999)), " \
+           "3,000 steps" in text
 
 
 def test_sample_cli_draws_grids_interpolations_and_class_rows(tmp_path, mnist_dir, capsys):
