@@ -80,11 +80,14 @@ DIVERGED_ABOVE = 1e8  # a loss or gradient norm beyond this has exploded: no GAN
 
 
 def describe_recipe(name) -> str:
-    """A recipe's settings in words, for ``--help``: "R1 gamma 1 once every 4 steps, Adam(0.0004, (0, 0.99)), 5,000 steps"."""
+    """A recipe's settings in words, for ``--help``:
+    "R1 gamma 1 once every 4 steps, Adam(0.0004, (0, 0.99)), 5,000 steps"."""
     recipe = RECIPES[name]
-    r1 = "no R1" if not recipe["r1_gamma"] else (
-        f"R1 gamma {recipe['r1_gamma']:g}" + (f" once every {recipe['r1_every']} steps" if recipe["r1_every"] > 1 else ""))
-    learning_rates = f"{recipe['lr_g']:g}" if recipe["lr_g"] == recipe["lr_d"] else f"G {recipe['lr_g']:g}, D {recipe['lr_d']:g}"
+    r1 = f"R1 gamma {recipe['r1_gamma']:g}" if recipe["r1_gamma"] else "no R1"
+    if recipe["r1_gamma"] and recipe["r1_every"] > 1:
+        r1 += f" once every {recipe['r1_every']} steps"
+    lr_g, lr_d = recipe["lr_g"], recipe["lr_d"]
+    learning_rates = f"{lr_g:g}" if lr_g == lr_d else f"G {lr_g:g}, D {lr_d:g}"
     return f"{r1}, Adam({learning_rates}, ({recipe['beta1']:g}, {recipe['beta2']:g})), {recipe['steps']:,} steps"
 
 
