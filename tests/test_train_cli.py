@@ -238,11 +238,11 @@ def test_help_lists_the_options():
     text = " ".join(result.stdout.split())
     assert "(default: None)" not in text and "(default: False)" not in text
     assert "training steps (default: the recipe's) --epochs" in text
-    assert "images per step (real and fake each) (default: 64)" in text
+    assert "images per step (real and fake each) (default: the recipe's)" in text
     assert "minigan = the measured best for images, R1 gamma 1 once every 4 steps, Adam(0.0004, (0, 0.99)), " \
-           "5,000 steps" in text
+           "10,000 steps of batch 32" in text
     assert "dcgan = the reference DCGAN recipe of tutorials 07 and 09, no R1, Adam(0.0002, (0.5, 0.999)), " \
-           "3,000 steps" in text
+           "3,000 steps of batch 64" in text
 
 
 def test_sample_cli_draws_grids_interpolations_and_class_rows(tmp_path, mnist_dir, capsys):
