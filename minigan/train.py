@@ -72,9 +72,9 @@ RECIPES = {
     "dcgan": {"r1_gamma": 0.0, "r1_every": 1, "steps": 3000, "batch_size": 64,
               "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999},
 }
-# A Wasserstein critic has its own constraint, and R1 and the optimizer were measured with the ns loss:
-# with wgan and wgan-gp the minigan recipe keeps these settings of the dcgan recipe.
-WASSERSTEIN_KEEP_DCGAN = ("r1_gamma", "lr_g", "lr_d", "beta1", "beta2")
+# The minigan recipe was measured with the ns loss, and a Wasserstein critic has its own constraint
+# instead of R1: wgan and wgan-gp take every setting of the dcgan recipe (unless a flag says otherwise).
+WASSERSTEIN_LOSSES = ("wgan", "wgan-gp")
 # What a run saved before these settings existed did: it resumes with these, not with today's defaults.
 BEFORE_RECIPES = {"recipe": "dcgan", "r1_every": 1, "ada": False}
 ADA_LOSSES = ("ns", "minimax", "hinge")  # a logit's decision boundary at 0: what ADA's sign(D(x)) assumes
@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--recipe", choices=tuple(RECIPES), default=None,
                        help="where --r1-gamma, --r1-every, --steps, --batch-size, --lr-g, --lr-d, --beta1 and --beta2 take their "
                             f"defaults: minigan = the measured best for images, {describe_recipe('minigan')} (README; "
-                            "the Wasserstein losses keep dcgan's R1 and optimizer), dcgan = the reference DCGAN "
+                            "the Wasserstein losses take dcgan's values), dcgan = the reference DCGAN "
                             f"recipe of tutorials 07 and 09, {describe_recipe('dcgan')}, and the only one for the toy "
                             "datasets (default: minigan for images)")
     model.add_argument("--r1-gamma", type=non_negative_float, default=None,
@@ -221,9 +221,7 @@ def resolve_settings(args) -> dict:
     elif settings["recipe"] != "dcgan" and not images:
         raise runs.RunFolderError(f"--recipe {settings['recipe']} was measured on images; {args.dataset} trains "
                                   "with --recipe dcgan")
-    recipe = dict(RECIPES[settings["recipe"]])
-    if args.loss in ("wgan", "wgan-gp"):
-        recipe.update({name: RECIPES["dcgan"][name] for name in WASSERSTEIN_KEEP_DCGAN})
+    recipe = RECIPES["dcgan" if args.loss in WASSERSTEIN_LOSSES else settings["recipe"]]
     for name, value in recipe.items():
         if settings[name] is None and not (name == "steps" and settings["epochs"] is not None):
             settings[name] = value
@@ -235,7 +233,7 @@ def resolve_settings(args) -> dict:
     if settings["latent_dim"] is None:
         settings["latent_dim"] = 100 if images else (1 if args.dataset == "gaussian" else 2)
     if settings["n_critic"] is None:
-        settings["n_critic"] = 5 if args.loss in ("wgan", "wgan-gp") else 1
+        settings["n_critic"] = 5 if args.loss in WASSERSTEIN_LOSSES else 1
     if args.spectral_norm:
         settings["d_norm"] = "spectral"
     if settings["d_norm"] is None:
