@@ -1,6 +1,6 @@
 """``python -m minigan.train DATASET``: train a GAN and leave behind pictures, logs and checkpoints.
 
-    python -m minigan.train mnist                         # DCGAN + lazy R1, Adam(4e-4, (0, 0.99)), batch 32: 10 min on 2 cores
+    python -m minigan.train mnist                         # DCGAN + lazy R1, Adam(4e-4, (0, 0.99)): 10 min, 2 cores
     python -m minigan.train mnist --recipe dcgan          # the reference DCGAN recipe (tutorials 07-09)
     python -m minigan.train mnist --loss wgan-gp          # WGAN-GP with a layer-norm critic
     python -m minigan.train mnist --conditional           # one row per digit in the samples
@@ -117,11 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--gp-one-sided", action="store_true",
                        help="penalise only critic gradient norms above 1: max(0, |grad| - 1)^2")
     model.add_argument("--recipe", choices=tuple(RECIPES), default=None,
-                       help="where --r1-gamma, --r1-every, --steps, --batch-size, --lr-g, --lr-d, --beta1 and --beta2 take their "
-                            f"defaults: minigan = the measured best for images, {describe_recipe('minigan')} (README; "
-                            "the Wasserstein losses take dcgan's values), dcgan = the reference DCGAN "
-                            f"recipe of tutorials 07 and 09, {describe_recipe('dcgan')}, and the only one for the toy "
-                            "datasets (default: minigan for images)")
+                       help=f"where {', '.join('--' + name.replace('_', '-') for name in RECIPES['minigan'])} take "
+                            "their defaults: minigan = the measured best for images, "
+                            f"{describe_recipe('minigan')} (README; the Wasserstein losses take dcgan's values), "
+                            f"dcgan = the reference DCGAN recipe of tutorials 07 and 09, {describe_recipe('dcgan')}, "
+                            "and the only one for the toy datasets (default: minigan for images)")
     model.add_argument("--r1-gamma", type=non_negative_float, default=None,
                        help="gamma of the R1 penalty on real data, 0 = off (default: the recipe's)")
     model.add_argument("--r1-every", type=positive_int, default=None,

@@ -153,8 +153,8 @@ def test_the_recipe_gives_the_defaults_of_r1_the_length_and_the_optimizer_and_fl
         assert {k: settings[k] for k in expected} == expected and settings["recipe"] == name
     assert _settings("mnist")["recipe"] == "minigan"
     assert _settings("mnist", "--recipe", "dcgan", "--r1-gamma", "5")["r1_gamma"] == 5.0
-    assert _settings("mnist", "--lr-d", "1e-4", "--beta1", "0.5")["lr_d"] == 1e-4
-    assert _settings("mnist", "--lr-d", "1e-4", "--beta1", "0.5")["beta1"] == 0.5
+    flagged = _settings("mnist", "--lr-d", "1e-4", "--beta1", "0.5")
+    assert (flagged["lr_d"], flagged["beta1"]) == (1e-4, 0.5)
     assert _settings("mnist", "--epochs", "2")["steps"] is None  # --epochs sets the length instead
     for loss in ("wgan", "wgan-gp"):  # their own constraint instead of R1: the dcgan recipe's values
         wasserstein = _settings("mnist", "--loss", loss)
