@@ -37,3 +37,13 @@ def test_bench_memory_reports_every_row_and_the_start_up_costs():
     assert {"minigan train", "minigan loop", "minigan loop, malloc untouched"} <= set(peaks)
     assert all(50 < mb < 5000 for mb in peaks.values())
     assert "import minigan: " in result.stdout and "first GANTrainer.step of a fresh process" in result.stdout
+
+
+def test_bench_gemm_split_times_every_gemm_of_the_step_and_its_halves_are_exact_at_batch_64():
+    pytest.importorskip("threadpoolctl")
+    result = subprocess.run([sys.executable, os.path.join(BENCHMARKS, "bench_gemm_split.py"), "--batch", "64",
+                             "--blocks", "1", "--calls", "2"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if "split/blas2" in line]
+    assert len(rows) == 6 and all(row.endswith("split == blas1: True") for row in rows)
+    assert "handing the worker an empty job and waiting" in result.stdout
