@@ -14,18 +14,19 @@ GEMM of the step at its real shape, alternated in blocks,
     split  OpenBLAS with one thread, in each of two Python threads, on the two column halves,
 
 and what it costs to hand a worker an empty job and wait for it (the price of every split).
-Each line also says whether ``split`` is bit for bit ``blas1``. At the step's shapes at batch 64 and 256
-it is; it need not be everywhere: at batch 2, G.deconv2's halves (16x64 @ 64x196) take another OpenBLAS
-kernel than the whole product and round differently -- a split step would have to be tested shape by
-shape, or promise only float32 rounding.
+Each line also says whether ``split`` is bit for bit ``blas1``. At the step's shapes and operand layouts
+it was at every batch tried (1, 2, 3, 5, 8, 16, 32, 64, 256). It need not be for every layout: with
+G.deconv2's A C-contiguous instead of a transposed view, at batch 2 the halves (16x64 @ 64x196) took
+another OpenBLAS kernel than the whole product and rounded differently -- a split step would have to
+be tested layout by layout, or promise only float32 rounding.
 
     python benchmarks/bench_gemm_split.py               # batch 64
     python benchmarks/bench_gemm_split.py --batch 256
 
-Measured on a 2-core machine with the other work paused (medians; split / blas2): the three big GEMM
-shapes split as well as OpenBLAS's own threads (1.03-1.05 at batch 64, 0.98-0.99 at batch 256); the
-small ones (G.fc, G.deconv2, D.conv1: 0.15-0.33 ms at batch 64) do not gain from a second thread
-(2.1-2.3, i.e. no faster than blas1), and waking the worker costs 0.01-0.08 ms. A throwaway prototype
+Measured on a quiet 2-core machine (medians; split / blas2): the three big GEMM shapes split as well as
+OpenBLAS's own threads (0.99-1.06 at batch 64, 0.99-1.01 at batch 256); the small ones (G.fc, G.deconv2,
+D.conv1: 0.15-0.38 ms at batch 64) gain nothing from a second thread at batch 64 (2.1-2.9, no faster
+than blas1) and little at 256 (1.1-1.9); waking the worker costs 0.01-0.07 ms. A throwaway prototype
 of the whole step (not in the repository; batch 64, OpenBLAS with one thread, median of three runs of
 50 steps) gave 86.4 ms today, 93.0 ms with the convolutions' GEMMs split (the small GEMMs and the
 linear layers then run on one thread), and 86.2 ms with im2col and col2im split over channels as
@@ -76,15 +77,23 @@ def split_matmul(worker, a, b):
 
 
 def step_gemms(batch):
-    """(name, (M, K, N), b transposed?) of the DCGAN step's GEMMs (``minigan/functional/conv.py``)."""
+    """(name, (M, K, N), is A a transposed view?, is B?) of the DCGAN step's GEMMs, as
+    ``minigan/functional/conv.py`` and ``linear`` hand them to ``matmul``."""
     return [
-        ("G.fc forward", (batch, 100, 6272), False),
-        ("G.deconv1 forward, D.conv2 dx", (1024, 128, batch * 49), False),
-        ("D.conv2 forward, G.deconv1 dx", (128, 1024, batch * 49), False),
-        ("D.conv2 dW, G.deconv1 dW", (128, batch * 49, 1024), True),
-        ("G.deconv2 forward", (16, 64, batch * 196), False),
-        ("D.conv1 forward", (64, 16, batch * 196), False),
+        ("G.fc forward", (batch, 100, 6272), False, True),  # x @ weight.T
+        ("G.deconv1 forward, D.conv2 dx", (1024, 128, batch * 49), True, False),  # W.reshape(C_in, -1).T @ x_rows
+        ("D.conv2 forward, G.deconv1 dx", (128, 1024, batch * 49), False, False),  # W.reshape(O, -1) @ cols
+        ("D.conv2 dW, G.deconv1 dW", (128, batch * 49, 1024), False, True),  # gy_rows @ cols.T
+        ("G.deconv2 forward", (16, 64, batch * 196), True, False),
+        ("D.conv1 forward", (64, 16, batch * 196), False, False),
     ]
+
+
+def operand(rng, rows, columns, transposed):
+    """A float32 (rows, columns) matrix: C-contiguous, or the transposed view of a C-contiguous one."""
+    if transposed:
+        return rng.standard_normal((columns, rows), dtype=np.float32).T
+    return rng.standard_normal((rows, columns), dtype=np.float32)
 
 
 def time_block(function, calls):
@@ -111,9 +120,8 @@ def main(argv=None):
     worker = Worker()
     print(f"GEMMs of the DCGAN step, batch {args.batch}, float32: median (min-max) ms of {args.blocks} x "
           f"{args.calls} calls per side")
-    for name, (m, k, n), transposed in step_gemms(args.batch):
-        a = rng.standard_normal((m, k), dtype=np.float32)
-        b = rng.standard_normal((n, k), dtype=np.float32).T if transposed else rng.standard_normal((k, n), dtype=np.float32)
+    for name, (m, k, n), a_transposed, b_transposed in step_gemms(args.batch):
+        a, b = operand(rng, m, k, a_transposed), operand(rng, k, n, b_transposed)
         sides = {"blas2": (2, lambda: a @ b), "blas1": (1, lambda: a @ b), "split": (1, lambda: split_matmul(worker, a, b))}
         times = {side: [] for side in sides}
         for _ in range(args.blocks):
