@@ -97,6 +97,8 @@ def operand(rng, rows, columns, transposed):
 
 
 def time_block(function, calls):
+    """The wall time of each of ``calls`` calls of ``function``, in seconds (all of them: the report
+    shows the median and the min-max range; ``bench_kernels.timings`` keeps only median and max)."""
     times = []
     for _ in range(calls):
         start = time.perf_counter()
