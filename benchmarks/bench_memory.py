@@ -3,7 +3,8 @@
 Each row runs in a fresh process, and its peak resident memory (RSS) is what the kernel reports
 for that process when it exits (``os.wait4``'s ``ru_maxrss``):
 
-* ``minigan train``  -- ``python -m minigan.train mnist --steps 200``: what a user runs. Live
+* ``minigan train``  -- ``python -m minigan.train mnist --steps 200 --width 64``: what a user runs, with
+  the reference DCGAN that the other rows train (the default recipe's G and D are narrower). Live
   evaluation is off (``--eval-every 0``: it would load the classifier and the test digits), the
   rest as usual -- the sample grid, curves.png with matplotlib, the checkpoint;
 * ``minigan loop``   -- ``GANTrainer`` and ``BatchLoader`` alone, the same loop as the PyTorch row;
@@ -140,7 +141,7 @@ def main(argv=None):
     env = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "NUMBA_NUM_THREADS": threads, "OMP_NUM_THREADS": threads}
     with tempfile.TemporaryDirectory() as out:
         rows = [("minigan train", [sys.executable, "-m", "minigan.train", "mnist", "--steps", str(args.steps),
-                                   "--batch-size", str(args.batch), "--eval-every", "0", "--no-progress",
+                                   "--width", "64", "--batch-size", str(args.batch), "--eval-every", "0", "--no-progress",
                                    "--out", os.path.join(out, "run")], env),
                 ("minigan loop", child_command("minigan", args.steps, args.batch), env),
                 ("minigan loop, malloc untouched", child_command("minigan", args.steps, args.batch),

@@ -237,9 +237,9 @@ def test_help_lists_the_options():
     assert "(default: None)" not in text and "(default: False)" not in text
     assert "training steps (default: the recipe's) --epochs" in text
     assert "images per step (real and fake each) (default: the recipe's)" in text
-    assert "minigan = the measured best for images, R1 gamma 1 once every 4 steps, Adam(0.0004, (0, 0.99)), " \
-           "10,000 steps of batch 32" in text
-    assert "dcgan = the reference DCGAN recipe of tutorials 07 and 09, no R1, Adam(0.0002, (0.5, 0.999)), " \
+    assert "minigan = the measured best for images, width 48, R1 gamma 1 once every 4 steps, Adam(0.0004, (0, 0.99)), " \
+           "13,000 steps of batch 32" in text
+    assert "dcgan = the reference DCGAN recipe of tutorials 07 and 09, width 64, no R1, Adam(0.0002, (0.5, 0.999)), " \
            "3,000 steps of batch 64" in text
 
 
