@@ -90,8 +90,8 @@ def describe_recipe(name) -> str:
         r1 += f" once every {recipe['r1_every']} steps"
     lr_g, lr_d = recipe["lr_g"], recipe["lr_d"]
     learning_rates = f"{lr_g:g}" if lr_g == lr_d else f"G {lr_g:g}, D {lr_d:g}"
-    return (f"width {recipe['width']}, {r1}, Adam({learning_rates}, ({recipe['beta1']:g}, {recipe['beta2']:g})), {recipe['steps']:,} steps "
-            f"of batch {recipe['batch_size']}")
+    return (f"width {recipe['width']}, {r1}, Adam({learning_rates}, ({recipe['beta1']:g}, {recipe['beta2']:g})), "
+            f"{recipe['steps']:,} steps of batch {recipe['batch_size']}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -147,12 +147,13 @@ def _settings(*argv):
     return train.resolve_settings(train.build_parser().parse_args(list(argv)))
 
 
-def test_the_recipe_gives_the_defaults_of_r1_the_length_and_the_optimizer_and_flags_win():
+def test_the_recipe_gives_the_defaults_of_width_r1_length_and_optimizer_and_flags_win():
     for name, expected in train.RECIPES.items():
         settings = _settings("mnist", "--recipe", name)
         assert {k: settings[k] for k in expected} == expected and settings["recipe"] == name
     assert _settings("mnist")["recipe"] == "minigan"
     assert _settings("mnist", "--recipe", "dcgan", "--r1-gamma", "5")["r1_gamma"] == 5.0
+    assert (_settings("mnist")["width"], _settings("mnist", "--width", "64")["width"]) == (48, 64)
     flagged = _settings("mnist", "--lr-d", "1e-4", "--beta1", "0.5")
     assert (flagged["lr_d"], flagged["beta1"]) == (1e-4, 0.5)
     assert _settings("mnist", "--epochs", "2")["steps"] is None  # --epochs sets the length instead
