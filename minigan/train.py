@@ -67,9 +67,9 @@ WARN_EVERY = 10  # logged steps between two looks for problems (and on every liv
 # The settings whose defaults make a recipe; every other default is the same for both. A flag given on
 # the command line wins over its recipe's value. README ("How the default was chosen") has the measurements.
 RECIPES = {
-    "minigan": {"width": 48, "r1_gamma": 1.0, "r1_every": 4, "steps": 13000, "batch_size": 32,
+    "minigan": {"conditional": True, "width": 48, "r1_gamma": 1.0, "r1_every": 4, "steps": 13000, "batch_size": 32,
                 "lr_g": 4e-4, "lr_d": 4e-4, "beta1": 0.0, "beta2": 0.99},
-    "dcgan": {"width": 64, "r1_gamma": 0.0, "r1_every": 1, "steps": 3000, "batch_size": 64,
+    "dcgan": {"conditional": False, "width": 64, "r1_gamma": 0.0, "r1_every": 1, "steps": 3000, "batch_size": 64,
               "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999},
 }
 # The minigan recipe was measured with the ns loss, and a Wasserstein critic has its own constraint
@@ -82,15 +82,16 @@ DIVERGED_ABOVE = 1e8  # a loss or gradient norm beyond this has exploded: no GAN
 
 
 def describe_recipe(name) -> str:
-    """A recipe's settings in words, for ``--help``:
-    "width 48, R1 gamma 1 once every 4 steps, Adam(0.0004, (0, 0.99)), 13,000 steps of batch 32"."""
+    """A recipe's settings in words, for ``--help``: "class-conditional, width 48, R1 gamma 1 once every
+    4 steps, Adam(0.0004, (0, 0.99)), 13,000 steps of batch 32"."""
     recipe = RECIPES[name]
+    kind = "class-conditional" if recipe["conditional"] else "unconditional"
     r1 = f"R1 gamma {recipe['r1_gamma']:g}" if recipe["r1_gamma"] else "no R1"
     if recipe["r1_gamma"] and recipe["r1_every"] > 1:
         r1 += f" once every {recipe['r1_every']} steps"
     lr_g, lr_d = recipe["lr_g"], recipe["lr_d"]
     learning_rates = f"{lr_g:g}" if lr_g == lr_d else f"G {lr_g:g}, D {lr_d:g}"
-    return (f"width {recipe['width']}, {r1}, Adam({learning_rates}, ({recipe['beta1']:g}, {recipe['beta2']:g})), "
+    return (f"{kind}, width {recipe['width']}, {r1}, Adam({learning_rates}, ({recipe['beta1']:g}, {recipe['beta2']:g})), "
             f"{recipe['steps']:,} steps of batch {recipe['batch_size']}")
 
 
@@ -107,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--d-norm", choices=("batch", "layer", "spectral", "none"), default=None,
                        help="normalization in D (default: batch, or layer for wgan-gp; images only)")
     model.add_argument("--spectral-norm", action="store_true", help="spectral normalization in D (= --d-norm spectral)")
-    model.add_argument("--conditional", action="store_true", help="class-conditional G and D (images only)")
+    model.add_argument("--conditional", action=argparse.BooleanOptionalAction, default=None,
+                       help="class-conditional G and D, which learn one digit per label; --no-conditional for an "
+                            "unconditional GAN (images only; default: the recipe's)")
     model.add_argument("--latent-dim", type=positive_int, default=None,
                        help="size of z (default: 100 for images, 2 for toys)")
     model.add_argument("--width", type=positive_int, default=None,
