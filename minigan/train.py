@@ -67,7 +67,7 @@ WARN_EVERY = 10  # logged steps between two looks for problems (and on every liv
 # The settings whose defaults make a recipe; every other default is the same for both. A flag given on
 # the command line wins over its recipe's value. README ("How the default was chosen") has the measurements.
 RECIPES = {
-    "minigan": {"conditional": True, "width": 48, "r1_gamma": 1.0, "r1_every": 4, "steps": 13000, "batch_size": 32,
+    "minigan": {"conditional": True, "width": 48, "r1_gamma": 1.0, "r1_every": 4, "steps": 10000, "batch_size": 32,
                 "lr_g": 4e-4, "lr_d": 4e-4, "beta1": 0.0, "beta2": 0.99},
     "dcgan": {"conditional": False, "width": 64, "r1_gamma": 0.0, "r1_every": 1, "steps": 3000, "batch_size": 64,
               "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999},
@@ -83,7 +83,7 @@ DIVERGED_ABOVE = 1e8  # a loss or gradient norm beyond this has exploded: no GAN
 
 def describe_recipe(name) -> str:
     """A recipe's settings in words, for ``--help``: "class-conditional, width 48, R1 gamma 1 once every
-    4 steps, Adam(0.0004, (0, 0.99)), 13,000 steps of batch 32"."""
+    4 steps, Adam(0.0004, (0, 0.99)), 10,000 steps of batch 32"."""
     recipe = RECIPES[name]
     kind = "class-conditional" if recipe["conditional"] else "unconditional"
     r1 = f"R1 gamma {recipe['r1_gamma']:g}" if recipe["r1_gamma"] else "no R1"
