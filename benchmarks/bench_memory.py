@@ -3,8 +3,9 @@
 Each row runs in a fresh process, and its peak resident memory (RSS) is what the kernel reports
 for that process when it exits (``os.wait4``'s ``ru_maxrss``):
 
-* ``minigan train``  -- ``python -m minigan.train mnist --steps 200 --width 64``: what a user runs, with
-  the reference DCGAN that the other rows train (the default recipe's G and D are narrower). Live
+* ``minigan train``  -- ``python -m minigan.train mnist --steps 200 --no-conditional --width 64``: what a
+  user runs, with the reference DCGAN that the other rows train (the default recipe's G and D are
+  narrower and conditional). Live
   evaluation is off (``--eval-every 0``: it would load the classifier and the test digits), the
   rest as usual -- the sample grid, curves.png with matplotlib, the checkpoint;
 * ``minigan loop``   -- ``GANTrainer`` and ``BatchLoader`` alone, the same loop as the PyTorch row;
@@ -141,8 +142,8 @@ def main(argv=None):
     env = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "NUMBA_NUM_THREADS": threads, "OMP_NUM_THREADS": threads}
     with tempfile.TemporaryDirectory() as out:
         rows = [("minigan train", [sys.executable, "-m", "minigan.train", "mnist", "--steps", str(args.steps),
-                                   "--width", "64", "--batch-size", str(args.batch), "--eval-every", "0", "--no-progress",
-                                   "--out", os.path.join(out, "run")], env),
+                                   "--no-conditional", "--width", "64", "--batch-size", str(args.batch),
+                                   "--eval-every", "0", "--no-progress", "--out", os.path.join(out, "run")], env),
                 ("minigan loop", child_command("minigan", args.steps, args.batch), env),
                 ("minigan loop, malloc untouched", child_command("minigan", args.steps, args.batch),
                  {**env, "MINIGAN_KEEP_FREED_MEMORY": "0"})]

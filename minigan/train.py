@@ -1,9 +1,10 @@
 """``python -m minigan.train DATASET``: train a GAN and leave behind pictures, logs and checkpoints.
 
-    python -m minigan.train mnist                         # width-48 DCGAN + lazy R1, Adam(4e-4, (0, 0.99)): 10 min
+    python -m minigan.train mnist                         # a conditional DCGAN (one row per digit in the samples),
+                                                          # width 48, lazy R1, Adam(4e-4, (0, 0.99)): 9 min
+    python -m minigan.train mnist --no-conditional        # the same, unconditional: G never sees a label
     python -m minigan.train mnist --recipe dcgan          # the reference DCGAN recipe (tutorials 07-09)
     python -m minigan.train mnist --loss wgan-gp          # WGAN-GP with a layer-norm critic
-    python -m minigan.train mnist --conditional           # one row per digit in the samples
     python -m minigan.train ring --loss hinge --spectral-norm
     python -m minigan.train mnist --out runs/mnist --resume   # continue an interrupted run
     python -m minigan.train mnist --augment translation,cutout  # DiffAugment: D sees augmented real and fake

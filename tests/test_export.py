@@ -15,9 +15,9 @@ from minigan.weights import read_weights
 
 @pytest.fixture(scope="module")
 def run_folder(train_run):
-    """A two-step DCGAN run (tiny widths) with spectral norm in D and an EMA generator."""
-    return train_run("export", "--steps", "2", "--width", "4", "--latent-dim", "8", "--batch-size", "8",
-                     "--d-norm", "spectral")
+    """A two-step unconditional DCGAN run (tiny widths) with spectral norm in D and an EMA generator."""
+    return train_run("export", "--no-conditional", "--steps", "2", "--width", "4", "--latent-dim", "8",
+                     "--batch-size", "8", "--d-norm", "spectral")
 
 
 def _images(generator):

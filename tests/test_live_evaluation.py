@@ -47,7 +47,9 @@ def test_scores_are_logged_every_eval_every_steps_and_best_npz_holds_the_lowest_
     assert load_checkpoint(str(out / "best.npz"))["step"] == best["step"]
     # The logged FD is the evaluator's on best.npz's generator: same fixed latent batch, same reference images.
     generator, settings = runs.load_generator(str(out), checkpoint=runs.BEST)
-    evaluator = LiveEvaluator("mnist", settings["latent_dim"], n=30, data_dir=mnist_dir, seed=settings["seed"])
+    assert settings["conditional"]  # the default recipe's: the evaluator draws every class equally often
+    evaluator = LiveEvaluator("mnist", settings["latent_dim"], n=30, conditional=True, data_dir=mnist_dir,
+                              seed=settings["seed"])
     assert evaluator(generator)["fd"] == pytest.approx(best["eval_fd"], rel=1e-9)
 
 

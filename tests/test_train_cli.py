@@ -154,6 +154,7 @@ def test_the_recipe_gives_the_defaults_of_width_r1_length_and_optimizer_and_flag
     assert _settings("mnist")["recipe"] == "minigan"
     assert _settings("mnist", "--recipe", "dcgan", "--r1-gamma", "5")["r1_gamma"] == 5.0
     assert (_settings("mnist")["width"], _settings("mnist", "--width", "64")["width"]) == (48, 64)
+    assert (_settings("mnist")["conditional"], _settings("mnist", "--no-conditional")["conditional"]) == (True, False)
     flagged = _settings("mnist", "--lr-d", "1e-4", "--beta1", "0.5")
     assert (flagged["lr_d"], flagged["beta1"]) == (1e-4, 0.5)
     assert _settings("mnist", "--epochs", "2")["steps"] is None  # --epochs sets the length instead
@@ -238,10 +239,10 @@ def test_help_lists_the_options():
     assert "(default: None)" not in text and "(default: False)" not in text
     assert "training steps (default: the recipe's) --epochs" in text
     assert "images per step (real and fake each) (default: the recipe's)" in text
-    assert "minigan = the measured best for images, width 48, R1 gamma 1 once every 4 steps, Adam(0.0004, (0, 0.99)), " \
-           "13,000 steps of batch 32" in text
-    assert "dcgan = the reference DCGAN recipe of tutorials 07 and 09, width 64, no R1, Adam(0.0002, (0.5, 0.999)), " \
-           "3,000 steps of batch 64" in text
+    assert "minigan = the measured best for images, class-conditional, width 48, R1 gamma 1 once every 4 steps, " \
+           "Adam(0.0004, (0, 0.99)), 10,000 steps of batch 32" in text
+    assert "dcgan = the reference DCGAN recipe of tutorials 07 and 09, unconditional, width 64, no R1, " \
+           "Adam(0.0002, (0.5, 0.999)), 3,000 steps of batch 64" in text
 
 
 def test_sample_cli_draws_grids_interpolations_and_class_rows(tmp_path, mnist_dir, capsys):

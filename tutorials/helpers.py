@@ -16,8 +16,8 @@ from minigan.gan import DCGANDiscriminator, DCGANGenerator, GANTrainer
 def make_dcgan_trainer(width=64, seed=0, num_classes=0, conditioning="projection", loss="ns", ema_decay=0.999,
                        lr=2e-4, betas=(0.5, 0.999)):
     """G, D, their Adam optimizers and a ``GANTrainer``, built as ``python -m minigan.train mnist --recipe dcgan``
-    builds them (the command's default recipe adds the R1 penalty and trains narrower networks with another Adam,
-    batch and length: README, "How the default was chosen").
+    builds them (the command's default recipe adds the R1 penalty and trains narrower, class-conditional networks
+    with another Adam, batch and length: README, "How the default was chosen").
 
     ``minigan.manual_seed(seed)`` first, then G, then D, so the same seed gives the same initial networks. With
     ``num_classes`` > 0 both networks are class-conditional (D with ``conditioning``, "projection" or "concat")
