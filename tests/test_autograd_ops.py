@@ -86,6 +86,8 @@ OPS = [
     ("sum-dim-keepdim", lambda a: a.sum(dim=1, keepdim=True), lambda a: a.sum(axis=1, keepdims=True), [(2, 3)], _normal),
     ("index-basic", lambda a: a[1:, ::2, None], lambda a: a[1:, ::2, None], [(3, 5)], _normal),
     ("index-int-array-repeats", lambda a: a[[0, 2, 0, 0]], lambda a: a[[0, 2, 0, 0]], [(3, 2)], _normal),
+    ("index-int-array-rows", lambda a: a[np.array([2, -1, 2, 0])], lambda a: a[np.array([2, -1, 2, 0])],
+     [(3, 16, 16)], _normal),  # rows of 256 elements: the gradient adds row by row (shape.add_at)
     ("index-mixed", lambda a: a[np.array([1, 1, 0]), 1:], lambda a: a[np.array([1, 1, 0]), 1:], [(2, 3)], _normal),
     ("index-boolean", lambda a: a[a.data > 0], lambda a: a[a > 0], [(3, 4)], _away_from_zero),
     ("concatenate", lambda a, b: mg.concatenate([a, b, a], axis=1), lambda a, b: np.concatenate([a, b, a], axis=1), [(2, 3), (2, 1)], _normal),
@@ -167,3 +169,24 @@ def test_large_input_uses_random_directions():
     rng = np.random.default_rng(1)
     a, b = rng.standard_normal((40, 30)), rng.standard_normal((30, 20))
     assert gradcheck(lambda a, b: mg.tanh(a @ b), [a, b], max_elementwise=100)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_add_at_row_by_row_gives_numpys_add_at_bits(data):
+    """shape.add_at adds whole rows in the index's order: the same bits as numpy.add.at, repeats,
+    negative indices, -0.0 and both dtypes included, on both sides of its row-size threshold."""
+    from minigan.autograd.shape import ROW_BY_ROW_FROM, add_at
+
+    rows = data.draw(st.integers(1, 6))
+    row_shape = data.draw(st.sampled_from([(ROW_BY_ROW_FROM,), (2, ROW_BY_ROW_FROM // 2 + 1), (3,), (1, 1)]))
+    index = np.array(data.draw(st.lists(st.integers(-rows, rows - 1), min_size=0, max_size=40)), dtype=np.int64)
+    dtype = data.draw(st.sampled_from([np.float32, np.float64]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1)))
+    values = (rng.standard_normal((len(index),) + row_shape) * 10.0 ** rng.uniform(-4, 4, (len(index),) + row_shape))
+    values = values.astype(dtype)
+    values[rng.random(values.shape) < 0.05] = -0.0
+    expected, got = np.zeros((rows,) + row_shape, dtype), np.zeros((rows,) + row_shape, dtype)
+    np.add.at(expected, index, values)
+    add_at(got, index, values)
+    assert got.tobytes() == expected.tobytes()

@@ -76,7 +76,7 @@ class ScatterAdd(Function):
         if _is_basic(self.index):
             out[self.index] = values  # slices never repeat an element: plain assignment is enough
         elif xp is numpy:
-            numpy.add.at(out, self.index, values)
+            add_at(out, self.index, values)
         else:
             import cupyx
             cupyx.scatter_add(out, self.index, values)
@@ -84,6 +84,25 @@ class ScatterAdd(Function):
 
     def backward(self, grad):
         return grad[self.index]
+
+
+ROW_BY_ROW_FROM = 256  # elements per row from which adding whole rows beats add.at (~7 ns an element)
+
+
+def add_at(out, index, values):
+    """``numpy.add.at(out, index, values)``: ``out[index[i]] += values[i]`` for every i in turn, repeats included.
+
+    ``add.at`` works one element at a time, ~7 ns each: 1 ms for the gradient of a conditional D's
+    label embedding (32 rows of 4,704). When ``index`` is a 1-D integer array that picks whole rows
+    of at least ``ROW_BY_ROW_FROM`` elements, a Python loop adds row by row instead -- the same
+    additions in the same order, so the same bits -- at the speed of a vector add (0.1 ms there).
+    """
+    row_size = values[0].size if values.ndim > 1 and len(values) else 0
+    if isinstance(index, numpy.ndarray) and index.ndim == 1 and index.dtype.kind in "iu" and row_size >= ROW_BY_ROW_FROM:
+        for row, value in zip(index.tolist(), values):
+            out[row] += value
+    else:
+        numpy.add.at(out, index, values)
 
 
 class Concatenate(Function):
