@@ -92,7 +92,8 @@ def describe_recipe(name) -> str:
         r1 += f" once every {recipe['r1_every']} steps"
     lr_g, lr_d = recipe["lr_g"], recipe["lr_d"]
     learning_rates = f"{lr_g:g}" if lr_g == lr_d else f"G {lr_g:g}, D {lr_d:g}"
-    return (f"{kind}, width {recipe['width']}, {r1}, Adam({learning_rates}, ({recipe['beta1']:g}, {recipe['beta2']:g})), "
+    betas = f"({recipe['beta1']:g}, {recipe['beta2']:g})"
+    return (f"{kind}, width {recipe['width']}, {r1}, Adam({learning_rates}, {betas}), "
             f"{recipe['steps']:,} steps of batch {recipe['batch_size']}")
 
 

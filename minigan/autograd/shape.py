@@ -97,8 +97,9 @@ def add_at(out, index, values):
     of at least ``ROW_BY_ROW_FROM`` elements, a Python loop adds row by row instead -- the same
     additions in the same order, so the same bits -- at the speed of a vector add (0.1 ms there).
     """
+    picks_rows = isinstance(index, numpy.ndarray) and index.ndim == 1 and index.dtype.kind in "iu"
     row_size = values[0].size if values.ndim > 1 and len(values) else 0
-    if isinstance(index, numpy.ndarray) and index.ndim == 1 and index.dtype.kind in "iu" and row_size >= ROW_BY_ROW_FROM:
+    if picks_rows and row_size >= ROW_BY_ROW_FROM:
         for row, value in zip(index.tolist(), values):
             out[row] += value
     else:

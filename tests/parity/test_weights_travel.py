@@ -56,7 +56,8 @@ def _torch_discriminator(norm):
 
 @pytest.fixture(scope="module")
 def run_folders(train_run):
-    """Two short minigan training runs of the reference DCGAN (latent 100, width 64): batch-norm D and spectral-norm D."""
+    """Two short minigan training runs of the reference DCGAN (unconditional, latent 100, width 64): batch-norm D
+    and spectral-norm D."""
     return {norm: train_run(f"travel-{norm}", "--no-conditional", "--width", "64", "--steps", "3", "--batch-size", "8",
                             "--d-norm", norm)
             for norm in ("batch", "spectral")}
