@@ -58,6 +58,7 @@ OPS = [
     ("matmul-broadcast-batch", mg.matmul, np.matmul, [(2, 1, 3, 4), (3, 4, 2)], _normal),
     ("matmul-vector", mg.matmul, np.matmul, [(4,), (2, 4, 3)], _normal),
     ("matmul-matrix-vector", mg.matmul, np.matmul, [(3, 4), (4,)], _normal),
+    ("matmul-outer", mg.matmul, np.matmul, [(2, 3, 1), (1, 4)], _normal),  # inner dimension 1: MatMul's product
     ("sum-all", lambda a: a.sum(), lambda a: a.sum(), [(3, 4)], _normal),
     ("sum-axis", lambda a: a.sum(axis=1), lambda a: a.sum(axis=1), [(2, 3, 4)], _normal),
     ("sum-axes-keepdims", lambda a: a.sum(axis=(0, 2), keepdims=True), lambda a: a.sum(axis=(0, 2), keepdims=True), [(2, 3, 4)], _normal),
@@ -190,3 +191,25 @@ def test_add_at_row_by_row_gives_numpys_add_at_bits(data):
     np.add.at(expected, index, values)
     add_at(got, index, values)
     assert got.tobytes() == expected.tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_matmul_with_inner_dimension_one_gives_numpys_bits(data):
+    """MatMul computes an outer product (inner dimension 1) as a broadcast product: the same bits as
+    numpy.matmul, -0.0, inf and nan included, for both dtypes and broadcast batch axes."""
+    dtype = data.draw(st.sampled_from([np.float32, np.float64]))
+    batch_a, batch_b = data.draw(st.sampled_from([((), ()), ((2,), ()), ((3, 1), (2,)), ((), (2,))]))
+    rows, columns = data.draw(st.integers(1, 70)), data.draw(st.integers(1, 70))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1)))
+    a = rng.standard_normal(batch_a + (rows, 1)).astype(dtype)
+    b = rng.standard_normal(batch_b + (1, columns)).astype(dtype)
+    for array in (a, b):
+        special = rng.random(array.shape)
+        array[special < 0.1] = -0.0
+        array[(0.1 <= special) & (special < 0.13)] = np.inf
+        array[(0.13 <= special) & (special < 0.15)] = np.nan
+    with np.errstate(invalid="ignore"):
+        expected = np.matmul(a, b)
+        got = (mg.tensor(a) @ mg.tensor(b)).numpy()
+    assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()

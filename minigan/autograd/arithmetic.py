@@ -202,9 +202,19 @@ class MatMul(Function):
     """a @ b for arrays of 2 or more dimensions (leading axes broadcast as a batch).
 
     With C = A B:  dL/dA = dL/dC B^T  and  dL/dB = A^T dL/dC, then summed over broadcast batch axes.
+
+    An inner dimension of 1 makes C the outer product C[i, j] = A[i, 0] B[0, j]. NumPy's ``matmul``
+    computes that in a plain loop instead of BLAS: 0.50 ms for the backward of D's last layer in a
+    DCGAN, (64, 1) @ (1, 6272). The broadcast product gives the same numbers in 0.07 ms (0.27 inside a
+    training step). The loop starts each sum at +0.0, so a product of -0.0 comes out +0.0; adding 0.0
+    keeps those bits too.
     """
 
     def forward(self, a, b):
+        if a.shape[-1] == 1:
+            outer = a * b
+            outer += 0.0
+            return outer
         return a @ b
 
     def backward(self, grad):
