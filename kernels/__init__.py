@@ -32,7 +32,7 @@ from minigan import backend
 from .geometry import conv_output_hw
 
 __all__ = [
-    "im2col", "col2im", "channel_sum", "add_channel_bias",
+    "im2col", "col2im", "conv_rows_to_nchw", "channel_sum", "add_channel_bias",
     "batch_norm_stats", "batch_norm_forward", "batch_norm_backward", "leaky_relu", "leaky_relu_backward",
     "relu_backward", "adam_update",
 ]
@@ -63,6 +63,15 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
                          f"{geometry[0]}, stride {geometry[1]}, padding {geometry[2]}, dilation {geometry[3]} "
                          f"needs {expected}")
     return _family(cols).col2im(cols, x_shape, *geometry)
+
+
+def conv_rows_to_nchw(rows, b):
+    """A convolution's GEMM output in NCHW order, with the bias added: ``rows`` (C, N, L) -- one row
+    of N*L values per output channel, as ``W.reshape(C, -1) @ im2col(x)`` gives it -- becomes the
+    (N, C, L) array ``out[n, c, l] = rows[c, n, l] + b[c]``, in one pass over the data."""
+    rows = _float_array("conv_rows_to_nchw", "rows", rows, ndim=3)
+    b = _channel_vector("conv_rows_to_nchw", "b", b, rows, axis=0, x_name="rows")
+    return _family(rows).conv_rows_to_nchw(rows, b)
 
 
 def channel_sum(x):
@@ -179,12 +188,13 @@ def _float_array(kernel, name, array, ndim):
     return xp.ascontiguousarray(array)
 
 
-def _channel_vector(kernel, name, vector, x):
-    """A per-channel vector as a contiguous (C,) array in ``x``'s dtype and array module."""
+def _channel_vector(kernel, name, vector, x, axis=1, x_name="x"):
+    """A per-channel vector (channels on ``x``'s ``axis``) as a contiguous (C,) array in ``x``'s
+    dtype and array module."""
     xp = backend.array_module(x)
     vector = xp.ascontiguousarray(xp.asarray(vector, dtype=x.dtype))
-    if vector.shape != (x.shape[1],):
-        raise ValueError(f"{kernel}: {name} must have shape ({x.shape[1]},) for x of shape "
+    if vector.shape != (x.shape[axis],):
+        raise ValueError(f"{kernel}: {name} must have shape ({x.shape[axis]},) for {x_name} of shape "
                          f"{tuple(x.shape)}, got {tuple(vector.shape)}")
     return vector
 

@@ -220,6 +220,8 @@ def check_channel_kernels(shape, dtype, seed=0):
 
     assert_matches(kernels.channel_sum(x), channel_sum_reference(x), dtype, f"channel_sum {what}")
     assert_matches(kernels.add_channel_bias(x, bias), x + bias[None, :, None], dtype, f"add_channel_bias {what}")
+    rows = np.ascontiguousarray(x.transpose(1, 0, 2))  # (C, N, L): a convolution's GEMM output
+    assert_matches(kernels.conv_rows_to_nchw(rows, bias), x + bias[None, :, None], dtype, f"conv_rows_to_nchw {what}")
     for name, got, expected in zip(("mean", "var"), kernels.batch_norm_stats(x), batch_norm_stats_reference(x)):
         assert_matches(got, expected, dtype, f"batch_norm_stats {name} {what}")
     assert_matches(kernels.batch_norm_forward(x, mean, inv_std, weight, bias),

