@@ -18,14 +18,17 @@ def test_gpu_check_says_in_one_line_that_there_is_no_gpu_and_exits_0():
     assert result.stdout.startswith("gpu_check: no usable NVIDIA GPU here") and len(result.stdout.splitlines()) == 1
 
 
-def test_profile_step_phases_add_up_to_the_step():
+@pytest.mark.parametrize("view, rows", [([], 7), (["--by-kind"], 9)], ids=["phases", "kinds"])
+def test_profile_step_parts_add_up_to_the_step(view, rows):
+    """Phases: G fwd, D fwds, 2 backwards, 2 Adams, rest. Kinds: 8 kinds of work and the rest, each
+    timed exclusively, so that nothing is counted twice and every row is positive."""
     result = subprocess.run([sys.executable, os.path.join(BENCHMARKS, "profile_step.py"), "--steps", "2",
-                             "--warmup", "1", "--threads", "1"], capture_output=True, text=True, timeout=300)
+                             "--warmup", "1", "--threads", "1"] + view, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     whole = float(lines[0].rsplit(":", 1)[1].split()[0])
-    parts = [float(line.split("ms")[0].split()[-1]) for line in lines[1:]]
-    assert len(parts) == 7 and abs(sum(parts) - whole) < 0.5  # G fwd, D fwds, 2 backwards, 2 Adams, rest
+    parts = [float(line.split()[-3]) for line in lines[1:]]  # "  <name>  12.3 ms  45.6%"
+    assert len(parts) == rows and abs(sum(parts) - whole) < 0.5 and min(parts) > 0
 
 
 def test_bench_memory_reports_every_row_and_the_start_up_costs():
