@@ -28,7 +28,7 @@ from collections import defaultdict
 
 def wrap(owner, attribute, labels, totals):
     """Replace ``owner.attribute`` by a copy that adds its wall time to ``totals``, under the labels in
-    turn: call 1 under ``labels[0]``, call 2 under ``labels[1]``, ... and round again. Returns the original."""
+    turn: call 1 under ``labels[0]``, call 2 under ``labels[1]``, ... and round again."""
     original, calls = getattr(owner, attribute), []
 
     def timed(*args, **kwargs):
@@ -40,7 +40,6 @@ def wrap(owner, attribute, labels, totals):
         finally:
             totals[label] += time.perf_counter() - start
     setattr(owner, attribute, timed)
-    return original
 
 
 def wrap_exclusive(owner, attribute, label, totals, stack):
@@ -71,8 +70,10 @@ def wrap_kinds(totals):
     kinds = {
         "convolution GEMMs, layout copies": [(conv.Conv2d, "forward"), (conv.ConvTranspose2d, "forward"),
                                              (conv.Conv2dWeight, "forward")],
-        "im2col, col2im, NCHW output + bias": [(kernels, "im2col"), (kernels, "col2im"), (kernels, "conv_rows_to_nchw")],
-        "batch norm": [(kernels, "batch_norm_stats"), (kernels, "batch_norm_forward"), (kernels, "batch_norm_backward")],
+        "im2col, col2im, NCHW output + bias": [(kernels, "im2col"), (kernels, "col2im"),
+                                               (kernels, "conv_rows_to_nchw")],
+        "batch norm": [(kernels, "batch_norm_stats"), (kernels, "batch_norm_forward"),
+                       (kernels, "batch_norm_backward")],
         "activations (ReLU, leaky ReLU)": [(kernels, "leaky_relu"), (kernels, "leaky_relu_backward"),
                                            (kernels, "relu_backward")],
         "linear layers (MatMul)": [(arithmetic.MatMul, "forward")],
@@ -132,7 +133,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--by-kind", action="store_true",
-                        help="split the step by kind of work (GEMMs, im2col/col2im, batch norm, ...) instead of by phase")
+                        help="split the step by kind of work (GEMMs, im2col/col2im, batch norm, ...), not by phase")
     args = parser.parse_args(argv)
     if "numpy" in sys.modules:
         raise SystemExit("profile_step: run it as a script, so that thread counts are set before NumPy loads")
