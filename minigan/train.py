@@ -1,7 +1,7 @@
 """``python -m minigan.train DATASET``: train a GAN and leave behind pictures, logs and checkpoints.
 
     python -m minigan.train mnist                         # a conditional DCGAN (one row per digit in the samples),
-                                                          # width 48, lazy R1, Adam(4e-4, (0, 0.99)): 9 min
+                                                          # width 48, lazy R1, Adam(4e-4, (0, 0.99)): 8 min
     python -m minigan.train mnist --no-conditional        # the same, unconditional: G never sees a label
     python -m minigan.train mnist --recipe dcgan          # the reference DCGAN recipe (tutorials 07-09)
     python -m minigan.train mnist --loss wgan-gp          # WGAN-GP with a layer-norm critic
